@@ -1,0 +1,149 @@
+"""The `taalas-flow` command line.
+
+Every command turns a FlowError into one line on stderr and a non-zero exit code; no traceback
+reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from taalas_flow.errors import FlowError, InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Weights-to-silicon compiler for hardwired LLM inference chips.")
+console = Console()
+err_console = Console(stderr=True)
+
+PdkOpt = Annotated[str, typer.Option("--pdk", help="PDK description in pdk_configs/.")]
+PdkRootOpt = Annotated[Path | None, typer.Option(
+    "--pdk-root", help="PDK root (open_pdks layout). Default: $PDK_ROOT, then ../shared/pdk.")]
+
+
+def _quiet_librelane(verbose: bool) -> None:
+    from librelane.logging import set_log_level
+
+    set_log_level("DEBUG" if verbose else "WARNING")
+
+
+@app.command()
+def doctor() -> None:
+    """List external tools with versions and which stages can run; exit 1 if the default flow
+    cannot."""
+    from taalas_flow.pdk import load_pdk
+    from taalas_flow.toolchain import probe_all
+
+    table = Table(title="taalas-flow toolchain")
+    for col in ("tool", "status", "version", "stages", "location / install"):
+        table.add_column(col)
+    blocking = []
+    for st in probe_all():
+        ok = st.found and not st.version.startswith("broken")
+        status = "[green]ok[/]" if ok else ("[red]missing[/]" if st.spec.required
+                                            else "[yellow]absent (optional)[/]")
+        table.add_row(st.spec.name, status, st.version or "-", ", ".join(st.spec.stages),
+                      st.location if ok else st.spec.install)
+        if not ok and st.spec.required:
+            blocking.append(st.spec.name)
+    console.print(table)
+    try:
+        pdk = load_pdk("sky130", None, stages=[])
+        missing = pdk.missing_files()
+        if missing:
+            console.print(f"[red]PDK[/] {pdk.pdk_dir}: missing for " +
+                          "; ".join(f"{k}: {', '.join(v)}" for k, v in missing.items()))
+            blocking.append("PDK")
+        else:
+            console.print(f"[green]PDK[/] {pdk.pdk_dir} (from {pdk.root_source}): complete")
+    except FlowError as e:
+        console.print(f"[red]PDK[/] {e.one_line()}")
+        blocking.append("PDK")
+    if blocking:
+        console.print(f"[red]default flow cannot run[/]: {', '.join(blocking)}")
+        raise typer.Exit(1)
+    console.print("[green]default flow can run[/] (backend: structured generators; "
+                  "librelane-classic needs openroad)")
+
+
+@app.command()
+def synth(
+    verilog: Annotated[list[Path], typer.Argument(help="Verilog source file(s).")],
+    top: Annotated[str, typer.Option("--top", help="Top module name.")],
+    pdk: PdkOpt = "sky130",
+    pdk_root: PdkRootOpt = None,
+    clock_period: Annotated[float, typer.Option(help="Clock period in ns.")] = 10.0,
+    clock_port: Annotated[str, typer.Option(help="Clock port (virtual clock if absent).")] = "clk",
+    runs: Annotated[Path, typer.Option(help="Parent directory of runs/.")] = Path("."),
+    tag: Annotated[str | None, typer.Option(help="Run tag.")] = None,
+    verbose: bool = False,
+) -> None:
+    """Lint + Yosys synthesis (LibreLane stock steps) + OpenSTA; print cells, area, slack."""
+    from taalas_flow.synth import synthesise
+
+    _quiet_librelane(verbose)
+    for v in verilog:
+        if not v.is_file():
+            raise InputError(f"Verilog file not found: {v}")
+    result = synthesise(verilog, top, pdk, pdk_root, clock_period, clock_port, runs, tag)
+    console.print(
+        f"{top}: {result['cells']} cells, area {result['area_um2']:.1f} um^2, "
+        f"worst setup slack {result['setup_ws_ns']:.3f} ns @ {clock_period} ns "
+        f"(run dir {result['run_dir']})"
+    )
+
+
+@app.command()
+def run(
+    model: Annotated[str, typer.Option("--model", help="tiny-llama or a checkpoint directory.")],
+    pdk: PdkOpt = "sky130",
+    pdk_root: PdkRootOpt = None,
+    runs: Annotated[Path, typer.Option(help="Parent directory of runs/.")] = Path("."),
+    tag: Annotated[str, typer.Option(help="Run tag suffix.")] = "latest",
+    frm: Annotated[str | None, typer.Option("--from", help="Resume from this step id.")] = None,
+    verbose: bool = False,
+) -> None:
+    """Run the weights-to-silicon flow for a model."""
+    from taalas_flow.run import run_model
+
+    _quiet_librelane(verbose)
+    run_model(model, pdk, pdk_root, runs, tag, frm, console)
+
+
+def main() -> None:
+    try:
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
+    except FlowError as e:
+        err_console.print(f"taalas-flow: error: {e.one_line()}", markup=False, highlight=False,
+                          soft_wrap=True)
+        sys.exit(e.exit_code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("taalas-flow: aborted")
+        sys.exit(130)
+    except Exception as e:
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if os.environ.get("TAALAS_DEBUG"):
+            raise
+        err_console.print(
+            f"taalas-flow: internal error: {type(e).__name__}: {e} "
+            "(a bug in taalas-flow; rerun with TAALAS_DEBUG=1 for the traceback and report it)",
+            markup=False, highlight=False, soft_wrap=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

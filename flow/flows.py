@@ -1,0 +1,36 @@
+"""taalas-flow's LibreLane Flows.
+
+`TaalasSynth` is lint + stock Yosys synthesis + stock checkers + OpenSTA on a user's Verilog.
+`TaalasFlow` is the weights-to-GDS flow run by `taalas-flow run`; its Steps are added as each
+stage is implemented (the CLI prints which stages exist).
+"""
+
+from __future__ import annotations
+
+from librelane.flows import Flow, SequentialFlow
+from librelane.steps import Checker, Verilator, Yosys
+
+import taalas_flow.steps as T
+
+
+@Flow.factory.register()
+class TaalasSynth(SequentialFlow):
+    """RTL -> gate netlist -> timing, on the pyosys-backed `yosys` shim."""
+
+    Steps = [
+        Verilator.Lint,
+        Checker.LintErrors,
+        Yosys.Synthesis,
+        Checker.YosysUnmappedCells,
+        Checker.YosysSynthChecks,
+        T.OpenSTA,
+    ]
+
+
+@Flow.factory.register()
+class TaalasFlow(SequentialFlow):
+    """Model checkpoint -> quantised ROM images -> base die + personalisation -> GDS."""
+
+    Steps = [
+        T.Manifest,
+    ]

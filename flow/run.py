@@ -1,0 +1,1 @@
+"""`taalas-flow run`: placeholder replaced as stages land."""

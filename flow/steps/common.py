@@ -1,0 +1,39 @@
+"""Config variables shared by taalas-flow Steps and helpers to reach our PDK config from a Step."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from librelane.config import Variable
+
+from taalas_flow.pdk import PdkConfig, load_pdk
+
+PDK_CONFIG_VARS = [
+    Variable(
+        "TAALAS_PDK_CONFIG",
+        str,
+        "Name of the taalas-flow PDK description in pdk_configs/ (e.g. sky130).",
+        default="sky130",
+    ),
+]
+
+CLOCK_VARS = [
+    Variable(
+        "TAALAS_CLOCK_PORT",
+        Optional[str],
+        "Clock port of the design; when absent or not a port, timing uses a virtual clock.",
+        default="clk",
+    ),
+    Variable(
+        "TAALAS_CLOCK_PERIOD",
+        float,
+        "Target clock period in ns.",
+        default=10.0,
+        units="ns",
+    ),
+]
+
+
+def step_pdk(config: dict) -> PdkConfig:
+    """Our PDK description, rooted where LibreLane was told the PDK lives."""
+    return load_pdk(config["TAALAS_PDK_CONFIG"], config["PDK_ROOT"], stages=[])

@@ -1,0 +1,95 @@
+"""Static timing with Debian's OpenSTA (`sta`, 2019).
+
+LibreLane's own STA steps need OpenROAD; its OpenSTA scripts are too new for Debian's binary
+(TOOLCHAIN.md), so this Step writes a minimal Tcl script of commands that binary understands.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from librelane.state import DesignFormat, State
+from librelane.steps import MetricsUpdate, Step, ViewsUpdate
+
+from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk
+from taalas_flow.toolchain import require_tool
+
+_SIGNED = re.compile(r"\bsigned\b")
+
+
+def strip_signed(src: str) -> str:
+    """Yosys 0.70 writes `wire signed`; the 2019 OpenSTA parser rejects the keyword."""
+    return _SIGNED.sub("", src)
+
+
+def sta_script(
+    liberty: str, netlist: str, top: str, period: float, clock_port: str | None,
+    ports: list[str], cfg: dict,
+) -> str:
+    syn = cfg["synthesis"]
+    clk = clock_port if clock_port in ports else None
+    lines = [
+        f"read_liberty {{{liberty}}}",
+        f"read_verilog {{{netlist}}}",
+        f"link_design {top}",
+        (f"create_clock -name clk -period {period} [get_ports {{{clk}}}]" if clk
+         else f"create_clock -name clk -period {period}"),
+        "set non_clk [list]",
+        "foreach p [get_ports *] {",
+        "  set n [get_full_name $p]",
+        f"  if {{$n ne \"{clk or ''}\"}} {{ lappend non_clk $p }}",
+        "}",
+        "set_input_delay 0 -clock clk [all_inputs]",
+        "set_output_delay 0 -clock clk [all_outputs]",
+        f"set_driving_cell -lib_cell {syn['driving_cell']} -pin {syn['driving_pin']} [all_inputs]",
+        f"set_load {syn['output_load_pf']} [all_outputs]",
+        "report_checks -path_delay max -fields {slew cap input_pins} -digits 3",
+        "report_checks -path_delay min -digits 3",
+        "set ws [sta::worst_slack -max]",
+        "set hs [sta::worst_slack -min]",
+        'puts "%OL_METRIC_F timing__setup__ws $ws"',
+        'puts "%OL_METRIC_F timing__hold__ws $hs"',
+        "report_tns",
+        "exit",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_PORT_DECL = re.compile(r"^\s*(input|output|inout)\b[^;]*?(\w+)\s*;", re.M)
+
+
+def netlist_ports(src: str) -> list[str]:
+    return [m.group(2) for m in _PORT_DECL.finditer(src)]
+
+
+@Step.factory.register()
+class OpenSTA(Step):
+    """Setup/hold worst slack of the synthesised netlist at the typical corner."""
+
+    id = "Taalas.OpenSTA"
+    name = "OpenSTA (Debian)"
+    inputs = [DesignFormat.NETLIST]
+    outputs = []
+    config_vars = PDK_CONFIG_VARS + CLOCK_VARS
+
+    def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
+        sta = require_tool("sta", "timing")
+        pdk = step_pdk(self.config)
+        netlist_in = str(state_in[DesignFormat.NETLIST])
+        with open(netlist_in, encoding="utf8") as f:
+            src = strip_signed(f.read())
+        netlist = os.path.join(self.step_dir, "netlist.sta.v")
+        with open(netlist, "w", encoding="utf8") as f:
+            f.write(src)
+        script = os.path.join(self.step_dir, "sta.tcl")
+        with open(script, "w", encoding="utf8") as f:
+            f.write(
+                sta_script(
+                    str(pdk.liberty("tt")), netlist, self.config["DESIGN_NAME"],
+                    self.config["TAALAS_CLOCK_PERIOD"], self.config["TAALAS_CLOCK_PORT"],
+                    netlist_ports(src), pdk.data,
+                )
+            )
+        result = self.run_subprocess([sta, "-no_init", "-exit", script], **kwargs)
+        return {}, result["generated_metrics"]
