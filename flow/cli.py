@@ -107,13 +107,15 @@ def run(
     runs: Annotated[Path, typer.Option(help="Parent directory of runs/.")] = Path("."),
     tag: Annotated[str, typer.Option(help="Run tag suffix.")] = "latest",
     frm: Annotated[str | None, typer.Option("--from", help="Resume from this step id.")] = None,
+    bits: Annotated[int, typer.Option(help="Bits per weight: 3, 4 or 6.")] = 4,
+    block: Annotated[int, typer.Option(help="Weights per quantisation block.")] = 32,
     verbose: bool = False,
 ) -> None:
     """Run the weights-to-silicon flow for a model."""
     from taalas_flow.run import run_model
 
     _quiet_librelane(verbose)
-    run_model(model, pdk, pdk_root, runs, tag, frm, console)
+    run_model(model, pdk, pdk_root, runs, tag, frm, console, bits=bits, block=block)
 
 
 def main() -> None:
@@ -131,9 +133,8 @@ def main() -> None:
         err_console.print("taalas-flow: aborted")
         sys.exit(130)
     except Exception as e:
-        import click
-
-        if isinstance(e, click.ClickException):
+        # Usage errors from typer's (vendored) click: show usage, exit 2 like any CLI.
+        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
             e.show()
             sys.exit(e.exit_code)
         if os.environ.get("TAALAS_DEBUG"):

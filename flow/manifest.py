@@ -53,6 +53,7 @@ def build_manifest(
         "other": extra_files,
     }
     bases = {
+        "model": model_files[0].parent if model_files else Path("/"),
         "pdk": pdk.pdk_dir,
         "pdk_config": pdk_configs_dir(),
         "rtl_templates": rtl_templates_dir(),

@@ -17,6 +17,11 @@ PDK_CONFIG_VARS = [
     ),
 ]
 
+MODEL_VARS = [
+    Variable("TAALAS_MODEL_DIR", Optional[str],
+             "Directory of the model checkpoint (config.json + model.safetensors).", default=None),
+]
+
 CLOCK_VARS = [
     Variable(
         "TAALAS_CLOCK_PORT",

@@ -10,7 +10,7 @@ from librelane.state import State
 from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 
 from taalas_flow.manifest import build_manifest, write_manifest
-from taalas_flow.steps.common import PDK_CONFIG_VARS, step_pdk
+from taalas_flow.steps.common import MODEL_VARS, PDK_CONFIG_VARS, step_pdk
 
 
 @Step.factory.register()
@@ -21,13 +21,7 @@ class Manifest(Step):
     name = "Input manifest"
     inputs = []
     outputs = []
-    config_vars = PDK_CONFIG_VARS + [
-        Variable(
-            "TAALAS_MODEL_DIR",
-            Optional[str],
-            "Directory of the model checkpoint (config.json + model.safetensors).",
-            default=None,
-        ),
+    config_vars = PDK_CONFIG_VARS + MODEL_VARS + [
         Variable(
             "TAALAS_EXTRA_INPUTS",
             Optional[list],
