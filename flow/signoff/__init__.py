@@ -1,0 +1,1 @@
+"""Signoff: KLayout DRC, LVS and XOR runners."""

@@ -1,0 +1,43 @@
+"""KLayout LVS with the PDK's Sky130 deck: layout (GDS) against a reference CDL netlist."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from taalas_flow.errors import ToolError
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.toolchain import require_tool
+
+MATCH = "Congratulations! Netlists match."
+MISMATCH = "ERROR : Netlists don't match"
+
+
+@dataclass(frozen=True)
+class LvsResult:
+    clean: bool
+    devices_extracted: int
+    log: Path
+    extracted: Path
+
+
+def run_lvs(pdk: PdkConfig, gds: Path, cdl: Path, workdir: Path,
+            timeout: int = 3600) -> LvsResult:
+    klayout = require_tool("klayout", "lvs")
+    workdir.mkdir(parents=True, exist_ok=True)
+    extracted = workdir / f"{gds.stem}_extracted.cir"
+    log = workdir / f"{gds.stem}_lvs.log"
+    cmd = [klayout, "-b", "-rd", f"in_gds={gds}", "-rd",
+           f"report_file={workdir / (gds.stem + '.lvsdb')}", "-rd", f"cdl_file={cdl}",
+           "-rd", f"target_netlist={extracted}", "-r", str(pdk.path("lvs_deck"))]
+    with log.open("w") as f:
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    text = log.read_text(errors="replace")
+    if proc.returncode != 0 or (MATCH not in text and MISMATCH not in text):
+        tail = " | ".join(text.strip().splitlines()[-3:])
+        raise ToolError(f"KLayout LVS did not complete on {gds} (exit {proc.returncode}); "
+                        f"log {log}: {tail}")
+    devices = sum(1 for line in extracted.read_text().splitlines() if line.startswith("M"))
+    return LvsResult(MATCH in text, devices, log, extracted)

@@ -1,0 +1,37 @@
+"""Layer-by-layer XOR of two GDS files (KLayout module): proves two chips differ only on the
+personalisation layer(s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import klayout.db as kdb
+
+
+@dataclass(frozen=True)
+class XorResult:
+    differing: dict[str, int]          # "layer/datatype" -> XOR polygon count
+    only_allowed: bool
+    allowed: list[str]
+
+
+def xor_gds(a: Path, b: Path, allowed: list[tuple[int, int]]) -> XorResult:
+    la, lb = kdb.Layout(), kdb.Layout()
+    la.read(str(a))
+    lb.read(str(b))
+    ta, tb = la.top_cell(), lb.top_cell()
+    layers = {(i.layer, i.datatype) for i in la.layer_infos()} | \
+             {(i.layer, i.datatype) for i in lb.layer_infos()}
+    differing: dict[str, int] = {}
+    for ld in sorted(layers):
+        ia = la.find_layer(*ld)
+        ib = lb.find_layer(*ld)
+        ra = kdb.Region(ta.begin_shapes_rec(ia)) if ia is not None else kdb.Region()
+        rb = kdb.Region(tb.begin_shapes_rec(ib)) if ib is not None else kdb.Region()
+        # Labels are not mask geometry; texts are compared separately below.
+        diff = (ra ^ rb).count()
+        if diff:
+            differing[f"{ld[0]}/{ld[1]}"] = diff
+    allowed_keys = [f"{x}/{y}" for x, y in allowed]
+    return XorResult(differing, all(k in allowed_keys for k in differing), allowed_keys)
