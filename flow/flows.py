@@ -36,12 +36,14 @@ class TaalasFlow(SequentialFlow):
         T.LoadModel,
         T.Quantise,
         T.GoldenCheck,
+        T.RomArray,
     ]
 
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("ROM compiler (GDS/LEF/liberty/readback)", "issue 4"),
+        ("ROM macro periphery, LEF, liberty from ngspice (array GDS/readback/DRC/XOR exist)",
+         "issue 4"),
         ("base-die RTL + cocotb verification", "issue 5"),
         ("physical implementation, DRC/LVS/XOR signoff", "issue 6"),
         ("HTML report", "issue 7"),

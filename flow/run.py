@@ -30,6 +30,7 @@ def run_model(model: str, pdk_name: str, pdk_root: Path | None, runs: Path, tag:
         "TAALAS_MODEL_DIR": str(ckpt.directory),
         "TAALAS_WEIGHT_BITS": bits,
         "TAALAS_BLOCK_SIZE": block,
+        "TAALAS_XOR_MODEL_DIR": _xor_partner(ckpt.directory),
     })
     run_tag = f"{ckpt.name}-{pdk_name}-{tag}"
     state, run_dir = run_flow(TaalasFlow, config, pdk, runs.resolve(), run_tag, frm=frm,
@@ -39,6 +40,12 @@ def run_model(model: str, pdk_name: str, pdk_root: Path | None, runs: Path, tag:
         shutil.copyfile(manifests[-1], run_dir / "manifest.json")
     _summarise(console, run_dir, dict(state.metrics), TaalasFlow.NOT_IMPLEMENTED)
     return run_dir
+
+
+def _xor_partner(model_dir: Path) -> str | None:
+    """A built-in second weight set of the same architecture (tiny-llama -> tiny-llama-b)."""
+    partner = model_dir.parent / f"{model_dir.name}-b"
+    return str(partner) if (partner / "config.json").is_file() else None
 
 
 def _summarise(console: Console, run_dir: Path, metrics: dict, missing: list) -> None:

@@ -19,6 +19,14 @@ def test_run_tiny_llama(cli, tmp_path: Path) -> None:
     assert metrics["taalas__model__parameters"] == 98624
     assert metrics["taalas__rom__bits"] < metrics["taalas__rom__capacity_bits"]
     assert metrics["taalas__golden__greedy_match_rate"] >= 0.8
+    # The mask-ROM array of the weights: read back exactly, DRC-clean, and different from the
+    # second weight set (tiny-llama-b) on via3 only.
+    assert metrics["taalas__rom__readback_ok"] == 1
+    assert metrics["taalas__drc__rom_tile_feol__count"] == 0
+    assert metrics["taalas__drc__rom_array_beol__count"] == 0
+    assert metrics["taalas__xor__non_personalisation_layers"] == 0
+    assert metrics["taalas__xor__personalisation_diff_count"] > 0
+    assert (run_dir / "final" / "gds" / "rom_array.gds").is_file()
     # Honest about what does not exist yet.
     assert "not implemented yet" in r.stdout
 

@@ -24,12 +24,14 @@ def xor_gds(a: Path, b: Path, allowed: list[tuple[int, int]]) -> XorResult:
     layers = {(i.layer, i.datatype) for i in la.layer_infos()} | \
              {(i.layer, i.datatype) for i in lb.layer_infos()}
     differing: dict[str, int] = {}
+    # Deep (hierarchical) regions: identical base-die cells cancel without being flattened.
+    dss = kdb.DeepShapeStore()
+    dss.threads = 2
     for ld in sorted(layers):
         ia = la.find_layer(*ld)
         ib = lb.find_layer(*ld)
-        ra = kdb.Region(ta.begin_shapes_rec(ia)) if ia is not None else kdb.Region()
-        rb = kdb.Region(tb.begin_shapes_rec(ib)) if ib is not None else kdb.Region()
-        # Labels are not mask geometry; texts are compared separately below.
+        ra = kdb.Region(ta.begin_shapes_rec(ia), dss) if ia is not None else kdb.Region()
+        rb = kdb.Region(tb.begin_shapes_rec(ib), dss) if ib is not None else kdb.Region()
         diff = (ra ^ rb).count()
         if diff:
             differing[f"{ld[0]}/{ld[1]}"] = diff

@@ -2,6 +2,7 @@
 
 from taalas_flow.steps.manifest import Manifest
 from taalas_flow.steps.model_steps import GoldenCheck, LoadModel, Quantise
+from taalas_flow.steps.rom_steps import RomArray
 from taalas_flow.steps.sta import OpenSTA
 
-__all__ = ["GoldenCheck", "LoadModel", "Manifest", "OpenSTA", "Quantise"]
+__all__ = ["GoldenCheck", "LoadModel", "Manifest", "OpenSTA", "Quantise", "RomArray"]
