@@ -4,6 +4,7 @@ must match it bit for bit; its per-layer trace is what they are compared against
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,21 @@ class QuantModel:
             w[f"model.layers.{i}.post_attention_layernorm.weight"] = n["post"].dequantise()
         w["model.norm.weight"] = self.final_norm.dequantise()
         return w
+
+
+def assemble_quant_model(cfg: LlamaConfig, bits: int, block: int,
+                         matrix: Callable[[str], QuantMatrix],
+                         norm: Callable[[str], NormVector]) -> QuantModel:
+    """Build a QuantModel from parts looked up by name (HF tensor names for matrices,
+    `norm.<i>.input|post` / `norm.final` for gains): the one place that knows the structure,
+    shared by the ROM-image file reader and the GDS readback."""
+    embed = matrix("model.embed_tokens.weight")
+    layers = [{m: matrix(_hf_name(i, m)) for m in LAYER_MATRICES}
+              for i in range(cfg.num_hidden_layers)]
+    norms = [{"input": norm(f"norm.{i}.input"), "post": norm(f"norm.{i}.post")}
+             for i in range(cfg.num_hidden_layers)]
+    head = embed if cfg.tie_word_embeddings else matrix("lm_head.weight")
+    return QuantModel(cfg, bits, block, embed, head, layers, norms, norm("norm.final"))
 
 
 def quantise_model(ckpt: Checkpoint, bits: int, block: int = 32) -> QuantModel:

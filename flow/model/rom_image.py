@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from taalas_flow.model.config import LlamaConfig
-from taalas_flow.model.golden import QuantModel
+from taalas_flow.model.golden import QuantModel, assemble_quant_model
 from taalas_flow.model.quantise import NormVector, QuantMatrix, pack_bits
 
 
@@ -47,12 +47,4 @@ def load_rom_image(path: Path) -> QuantModel:
     def norm(key: str) -> NormVector:
         return NormVector(z[f"{key}/g"].astype(np.int32), int(z[f"{key}/frac"][0]))
 
-    from taalas_flow.model.golden import LAYER_MATRICES, _hf_name
-
-    embed = mat("model.embed_tokens.weight")
-    layers = [{m: mat(_hf_name(i, m)) for m in LAYER_MATRICES}
-              for i in range(cfg.num_hidden_layers)]
-    norms = [{"input": norm(f"norm.{i}.input"), "post": norm(f"norm.{i}.post")}
-             for i in range(cfg.num_hidden_layers)]
-    head = embed if cfg.tie_word_embeddings else mat("lm_head.weight")
-    return QuantModel(cfg, bits, block, embed, head, layers, norms, norm("norm.final"))
+    return assemble_quant_model(cfg, bits, block, mat, norm)

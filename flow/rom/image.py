@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from taalas_flow.model.golden import QuantModel
+from taalas_flow.model.golden import QuantModel, assemble_quant_model
 from taalas_flow.model.quantise import NormVector, QuantMatrix, pack_bits, unpack_bits
 
 
@@ -57,14 +57,6 @@ def unpack_model_bits(template: QuantModel, image: np.ndarray) -> QuantModel:
     def norm(key: str) -> NormVector:
         return NormVector(values[f"{key}/g"].astype(np.int32), int(values[f"{key}/frac"][0]))
 
-    mats = {name: mat(name, m) for name, m in template.matrices().items()}
-    from taalas_flow.model.golden import LAYER_MATRICES, _hf_name
-
-    embed = mats["model.embed_tokens.weight"]
-    layers = [{m: mats[_hf_name(i, m)] for m in LAYER_MATRICES}
-              for i in range(template.config.num_hidden_layers)]
-    norms = [{"input": norm(f"norm.{i}.input"), "post": norm(f"norm.{i}.post")}
-             for i in range(template.config.num_hidden_layers)]
-    head = embed if template.config.tie_word_embeddings else mats["lm_head.weight"]
-    return QuantModel(template.config, template.bits, template.block, embed, head, layers,
-                      norms, norm("norm.final"))
+    like = template.matrices()
+    return assemble_quant_model(template.config, template.bits, template.block,
+                                lambda name: mat(name, like[name]), norm)
