@@ -1,0 +1,1 @@
+"""Base-die RTL: rendered from the Jinja templates in rtl_templates/."""
