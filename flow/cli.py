@@ -118,6 +118,36 @@ def run(
     run_model(model, pdk, pdk_root, runs, tag, frm, console, bits=bits, block=block)
 
 
+@app.command()
+def view(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory (runs/<tag>) or a GDS file.")],
+    png: Annotated[Path | None, typer.Option(help="Write a picture here instead of opening "
+                                                   "KLayout.")] = None,
+    zoom: Annotated[str | None, typer.Option(help="x0,y0,x1,y1 in um.")] = None,
+    pdk: PdkOpt = "sky130",
+    pdk_root: PdkRootOpt = None,
+) -> None:
+    """Open the run's GDS in KLayout with the Sky130 layer properties, personalisation layer
+    highlighted; `--png` renders headless."""
+    from taalas_flow.pdk import load_pdk
+    from taalas_flow.render import find_run_gds, open_in_klayout, render_png
+
+    cfg = load_pdk(pdk, pdk_root, stages=["signoff"])
+    gds = run_dir if run_dir.suffix == ".gds" else find_run_gds(run_dir)
+    if png is None:
+        open_in_klayout(cfg, gds)
+        return
+    box = None
+    if zoom:
+        try:
+            box = tuple(float(v) for v in zoom.split(","))
+            assert len(box) == 4
+        except (ValueError, AssertionError):
+            raise InputError(f"--zoom must be x0,y0,x1,y1, got {zoom!r}") from None
+    render_png(cfg, gds, png, box=box)
+    console.print(f"wrote {png}")
+
+
 def main() -> None:
     try:
         rc = app(standalone_mode=False)
