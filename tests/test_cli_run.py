@@ -27,6 +27,8 @@ def test_run_tiny_llama(cli, tmp_path: Path) -> None:
     assert metrics["taalas__xor__non_personalisation_layers"] == 0
     assert metrics["taalas__xor__personalisation_diff_count"] > 0
     assert (run_dir / "final" / "gds" / "rom_array.gds").is_file()
+    verilog = next(run_dir.glob("*-taalas-romarray/rom_array.v")).read_text()
+    assert "module rom_array" in verilog and "mem[843] = 512'h" in verilog
     # Honest about what does not exist yet.
     assert "not implemented yet" in r.stdout
 

@@ -33,7 +33,8 @@ def _image(qm, cols: int) -> np.ndarray:
 
 @Step.factory.register()
 class RomArray(Step):
-    """Generate the ROM array GDS for the model, read the weights back from it, run DRC
+    """Generate the ROM array GDS (and its behavioural Verilog) for the model, read the weights
+    back from the GDS, run DRC
     (FEOL+BEOL on a tile of the bitcell, BEOL+OFFGRID on the whole array) and the XOR proof."""
 
     id = "Taalas.RomArray"
@@ -49,6 +50,7 @@ class RomArray(Step):
         from taalas_flow.rom.image import unpack_model_bits
         from taalas_flow.rom.layout import write_rom_array_gds
         from taalas_flow.rom.readback import readback_bits
+        from taalas_flow.rom.verilog import write_rom_verilog
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.xor import xor_gds
 
@@ -58,6 +60,7 @@ class RomArray(Step):
         cols = self.config["TAALAS_ROM_COLUMNS"]
         img = _image(qm, cols)
         gds = write_rom_array_gds(pdk, img, d / "rom_array.gds", name="rom_array")
+        write_rom_verilog(img, 1, "rom_array", d / "rom_array.v")
 
         back = readback_bits(pdk, gds, *img.shape)
         qm_back = unpack_model_bits(qm, back)
