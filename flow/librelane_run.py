@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from taalas_flow.errors import FlowError as TaalasFlowError
 from taalas_flow.errors import ToolError
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.toolchain import shim_path
@@ -60,10 +61,19 @@ def _tail(path: Path, n: int = 5) -> str:
     return " | ".join(line.strip() for line in shown if line.strip())
 
 
+def _step_dirs(run_dir: Path) -> list[Path]:
+    return sorted((p for p in run_dir.iterdir() if p.is_dir() and p.name[:1].isdigit()),
+                  key=lambda p: int(p.name.split("-", 1)[0]))
+
+
+def _failed_step_dir(run_dir: Path) -> Path | None:
+    """The last step directory without a state_out.json (the step that did not finish)."""
+    unfinished = [d for d in _step_dirs(run_dir) if not (d / "state_out.json").is_file()]
+    return unfinished[-1] if unfinished else None
+
+
 def _failed_step_log(run_dir: Path) -> Path | None:
-    steps = sorted((p for p in run_dir.iterdir() if p.is_dir() and p.name[:1].isdigit()),
-                   key=lambda p: int(p.name.split("-", 1)[0]))
-    for step_dir in reversed(steps):
+    for step_dir in reversed(_step_dirs(run_dir)):
         logs = sorted(step_dir.glob("*.log"))
         if logs:
             return logs[-1]
@@ -86,6 +96,12 @@ def run_flow(
     run_dir = runs_parent / "runs" / tag
     try:
         state = flow.start(tag=tag, last_run=last_run, frm=frm, overwrite=overwrite)
+    except TaalasFlowError as e:
+        failed = _failed_step_dir(run_dir) if run_dir.is_dir() else None
+        step = f" in {failed.name}" if failed else ""
+        raise type(e)(f"{e.message}{step}",
+                      f"{e.hint}; completed stages are kept in {run_dir}, resume with "
+                      "--from <step id>" if e.hint else None) from None
     except (FlowError, FlowException) as e:
         log = _failed_step_log(run_dir) if run_dir.is_dir() else None
         where = f"; log {log}: {_tail(log)}" if log else ""

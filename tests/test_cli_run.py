@@ -66,3 +66,17 @@ def test_run_pickled_checkpoint_refused(cli, tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "refused because unpickling runs arbitrary code" in r.stderr
     assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_missing_tool_stops_with_stage_and_resume_hint(cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty_path"
+    empty.mkdir()
+    r = cli("run", "--model", "tiny-llama", env={"PATH": str(empty)})
+    assert r.returncode == 4, r.stdout[-2000:] + r.stderr
+    err = r.stderr.strip()
+    assert err.count("\n") == 0 and "Traceback" not in r.stderr + r.stdout
+    assert "needs `klayout`" in err and "romarray" in err and "resume with --from" in err
+    run_dir = tmp_path / "runs" / "tiny-llama-sky130-latest"
+    for done in ("1-taalas-manifest", "2-taalas-loadmodel", "3-taalas-quantise",
+                 "4-taalas-goldencheck"):
+        assert (run_dir / done / "state_out.json").is_file()
