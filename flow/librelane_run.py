@@ -18,10 +18,14 @@ from taalas_flow.toolchain import shim_path
 
 
 def base_config(pdk: PdkConfig, design_name: str) -> dict[str, Any]:
+    """Keys every taalas-flow Flow uses."""
+    return {"DESIGN_NAME": design_name, "TAALAS_PDK_CONFIG": pdk.name}
+
+
+def synthesis_config(pdk: PdkConfig, design_name: str) -> dict[str, Any]:
+    """base_config plus what Flows with LibreLane's Yosys synthesis and our OpenSTA step use."""
     syn = pdk.data["synthesis"]
-    return {
-        "DESIGN_NAME": design_name,
-        "TAALAS_PDK_CONFIG": pdk.name,
+    return base_config(pdk, design_name) | {
         "EXTRA_EXCLUDED_CELLS": list(syn["dont_use"]),
         # LibreLane's generated ABC script (choices via fraig_store, no `&fraig -x`, which takes
         # minutes on adder trees): 8x8 MAC 447 cells / 4474 um2 in 4 s. "AREA 3" gave 812 cells.

@@ -59,6 +59,5 @@ def _summarise(console: Console, run_dir: Path, metrics: dict, missing: list) ->
     console.print(t)
     for stage, where in missing:
         console.print(f"[yellow]not implemented yet[/]: {stage} ({where})")
-    (run_dir / "final").mkdir(exist_ok=True)
     console.print(f"run directory: {run_dir}  (metrics: final/metrics.json, "
                   f"manifest: manifest.json)")

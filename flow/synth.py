@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from taalas_flow.errors import InputError
-from taalas_flow.librelane_run import base_config, run_flow
+from taalas_flow.librelane_run import run_flow, synthesis_config
 from taalas_flow.pdk import load_pdk
 
 
@@ -18,7 +18,7 @@ def synthesise(
     from taalas_flow.flows import TaalasSynth
 
     pdk = load_pdk(pdk_name, pdk_root, stages=["synthesis", "timing"])
-    config = base_config(pdk, top)
+    config = synthesis_config(pdk, top)
     config.update({
         "VERILOG_FILES": [str(v.resolve()) for v in verilog],
         "CLOCK_PORT": clock_port,
