@@ -16,11 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import gdstk
 import numpy as np
 
 from taalas_flow.pdk import load_pdk
-from taalas_flow.rom.layout import write_rom_array_gds
+from taalas_flow.rom.layout import gds_area_mm2, write_rom_array_gds
 from taalas_flow.rom.readback import readback_bits
 
 SIZES = {"16kbit": (128, 128), "256kbit": (512, 512), "1Mbit": (1024, 1024)}
@@ -36,8 +35,7 @@ def measure(pdk, rows: int, cols: int, workdir: Path) -> dict:
     back = readback_bits(pdk, gds, rows, cols)
     rb_s = time.perf_counter() - t0
     assert np.array_equal(back, bits)
-    (x0, y0), (x1, y1) = gdstk.read_gds(str(gds)).top_level()[0].bounding_box()
-    area_mm2 = (x1 - x0) * (y1 - y0) / 1e6
+    area_mm2 = gds_area_mm2(gds)
     return {
         "rows": rows, "cols": cols, "bits": rows * cols,
         "generation_s": round(gen_s, 3), "readback_s": round(rb_s, 3),

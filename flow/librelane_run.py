@@ -103,9 +103,9 @@ def run_flow(
     except TaalasFlowError as e:
         failed = _failed_step_dir(run_dir) if run_dir.is_dir() else None
         step = f" in {failed.name}" if failed else ""
+        resume = f"completed stages are kept in {run_dir}, resume with --from <step id>"
         raise type(e)(f"{e.message}{step}",
-                      f"{e.hint}; completed stages are kept in {run_dir}, resume with "
-                      "--from <step id>" if e.hint else None) from None
+                      f"{e.hint}; {resume}" if e.hint else resume) from None
     except (FlowError, FlowException) as e:
         log = _failed_step_log(run_dir) if run_dir.is_dir() else None
         where = f"; log {log}: {_tail(log)}" if log else ""

@@ -56,6 +56,10 @@ class PdkConfig:
     def personalisation_layers(self) -> list[str]:
         return list(self.data["personalisation_layers"])
 
+    @cached_property
+    def personalisation_gds_layers(self) -> list[tuple[int, int]]:
+        return [self.layer(n) for n in self.personalisation_layers]
+
     def missing_files(self, stages: list[str] | None = None) -> dict[str, list[str]]:
         """Files each stage needs that are absent under the root, keyed by stage."""
         required: dict[str, list[str]] = self.data["required_files"]

@@ -20,7 +20,7 @@ def _view(pdk: PdkConfig, gds: Path, highlight: bool) -> klay.LayoutView:
     view.load_layer_props(str(pdk.path("layer_properties")))
     view.max_hier()
     if highlight:
-        wanted = {pdk.layer(n) for n in pdk.personalisation_layers}
+        wanted = set(pdk.personalisation_gds_layers)
         color = int(pdk.data["view"]["highlight_color"])
         it = view.begin_layers()
         while not it.at_end():

@@ -53,6 +53,16 @@ class QuantModel:
         norm_bits = 8 * self.config.hidden_size * (2 * self.config.num_hidden_layers + 1)
         return sum(m.rom_bits() for m in self.matrices().values()) + norm_bits
 
+    def same_integers(self, other: QuantModel) -> bool:
+        """Every integer the ROMs hold (weights, scales, exponents, norm gains) is equal."""
+        mats = zip(self.matrices().values(), other.matrices().values(), strict=True)
+        norms_a = [n for layer in self.norms for n in layer.values()] + [self.final_norm]
+        norms_b = [n for layer in other.norms for n in layer.values()] + [other.final_norm]
+        return all(np.array_equal(a.q, b.q) and np.array_equal(a.scale, b.scale)
+                   and np.array_equal(a.exp, b.exp) for a, b in mats) and all(
+            np.array_equal(a.gi, b.gi) and a.frac == b.frac
+            for a, b in zip(norms_a, norms_b, strict=True))
+
     def dequantised_weights(self) -> dict[str, np.ndarray]:
         w = {k: m.dequantise() for k, m in self.matrices().items()}
         for i, n in enumerate(self.norms):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from taalas_flow.pdk import PdkConfig
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 (um)
@@ -28,12 +30,13 @@ class BitcellGeometry:
     pad_cy: tuple[float, float]      # met3 pad centres: row 0 and row 1 of the pair
     bitline_w: float
 
-    def via3_rect(self, row: int, col: int) -> Rect:
-        """The personalisation via for bit (row, col) in array coordinates."""
-        pair, half = divmod(row, 2)
-        cx = (col + 0.5) * self.pitch_x
-        cy = pair * self.pitch_y + self.pad_cy[half]
-        return _centered(cx, cy, self.via3_size, self.via3_size)
+    def via3_centres(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centres (x, y) of the personalisation vias of bits (rows, cols), array coordinates;
+        readback inverts this."""
+        pair, half = np.divmod(np.asarray(rows), 2)
+        cx = (np.asarray(cols) + 0.5) * self.pitch_x
+        cy = pair * self.pitch_y + np.asarray(self.pad_cy)[half]
+        return cx, cy
 
 
 def bitcell_geometry(pdk: PdkConfig) -> BitcellGeometry:

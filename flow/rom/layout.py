@@ -66,12 +66,9 @@ def add_pin_labels(pdk: PdkConfig, geo: BitcellGeometry, cell: gdstk.Cell, rows:
 def personality_cell(pdk: PdkConfig, geo: BitcellGeometry, bits: np.ndarray,
                      name: str) -> gdstk.Cell:
     cell = gdstk.Cell(name)
-    rows, cols = np.nonzero(bits)
     layer, datatype = pdk.layer("via3")
     s = geo.via3_size / 2
-    pair, half = np.divmod(rows, 2)
-    cx = (cols + 0.5) * geo.pitch_x
-    cy = pair * geo.pitch_y + np.asarray(geo.pad_cy)[half]
+    cx, cy = geo.via3_centres(*np.nonzero(bits))
     for x, y in zip(cx.tolist(), cy.tolist(), strict=True):
         cell.add(gdstk.rectangle((x - s, y - s), (x + s, y + s), layer=layer, datatype=datatype))
     return cell
@@ -101,6 +98,12 @@ def rom_array_library(pdk: PdkConfig, bits: np.ndarray, name: str = "rom") -> gd
     for c in (pair, base, pers, top):
         lib.add(c)
     return lib
+
+
+def gds_area_mm2(gds: Path) -> float:
+    """Bounding-box area of a GDS file's top cell."""
+    (x0, y0), (x1, y1) = gdstk.read_gds(str(gds)).top_level()[0].bounding_box()
+    return (x1 - x0) * (y1 - y0) / 1e6
 
 
 def write_rom_array_gds(pdk: PdkConfig, bits: np.ndarray, path: Path, name: str = "rom") -> Path:

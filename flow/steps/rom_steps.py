@@ -25,12 +25,6 @@ ROM_VARS = [
 ]
 
 
-def _image(qm, cols: int) -> np.ndarray:
-    from taalas_flow.rom.image import model_bit_image
-
-    return model_bit_image(qm, cols)
-
-
 @Step.factory.register()
 class RomArray(Step):
     """Generate the ROM array GDS (and its behavioural Verilog) for the model, read the weights
@@ -47,8 +41,8 @@ class RomArray(Step):
         from taalas_flow.model.golden import quantise_model
         from taalas_flow.model.loader import load_checkpoint
         from taalas_flow.model.rom_image import load_rom_image
-        from taalas_flow.rom.image import unpack_model_bits
-        from taalas_flow.rom.layout import write_rom_array_gds
+        from taalas_flow.rom.image import model_bit_image, unpack_model_bits
+        from taalas_flow.rom.layout import gds_area_mm2, write_rom_array_gds
         from taalas_flow.rom.readback import readback_bits
         from taalas_flow.rom.verilog import write_rom_verilog
         from taalas_flow.signoff.drc import run_drc
@@ -58,16 +52,13 @@ class RomArray(Step):
         d = Path(self.step_dir)
         qm = load_rom_image(Path(str(state_in[ROM_IMAGE])))
         cols = self.config["TAALAS_ROM_COLUMNS"]
-        img = _image(qm, cols)
+        img = model_bit_image(qm, cols)
         gds = write_rom_array_gds(pdk, img, d / "rom_array.gds", name="rom_array")
         write_rom_verilog(img, 1, "rom_array", d / "rom_array.v")
 
         back = readback_bits(pdk, gds, *img.shape)
-        qm_back = unpack_model_bits(qm, back)
-        weights_ok = bool(np.array_equal(back, img)) and all(
-            np.array_equal(a.q, b.q) and np.array_equal(a.scale, b.scale)
-            and np.array_equal(a.exp, b.exp)
-            for a, b in zip(qm.matrices().values(), qm_back.matrices().values(), strict=True))
+        weights_ok = bool(np.array_equal(back, img)) and \
+            unpack_model_bits(qm, back).same_integers(qm)
 
         tile = self.config["TAALAS_DRC_TILE"]
         tile_gds = write_rom_array_gds(pdk, img[:tile, :tile], d / "drc_tile.gds",
@@ -77,14 +68,14 @@ class RomArray(Step):
 
         other = self.config["TAALAS_XOR_MODEL_DIR"]
         if other:
-            img2 = _image(quantise_model(load_checkpoint(str(other)), qm.bits, qm.block), cols)
+            other_qm = quantise_model(load_checkpoint(str(other)), qm.bits, qm.block)
+            img2 = model_bit_image(other_qm, cols)
             if img2.shape != img.shape:
                 raise ValueError(f"XOR model {other} has a different ROM shape {img2.shape}")
         else:
             img2 = 1 - img
         gds2 = write_rom_array_gds(pdk, img2, d / "rom_array_xor_ref.gds", name="rom_array")
-        allowed = [pdk.layer(n) for n in pdk.personalisation_layers]
-        xor = xor_gds(gds, gds2, allowed)
+        xor = xor_gds(gds, gds2, pdk.personalisation_gds_layers)
 
         (d / "rom_array.json").write_text(json.dumps({
             "rows": img.shape[0], "cols": img.shape[1], "bits": int(img.size),
@@ -92,10 +83,7 @@ class RomArray(Step):
             "drc_tile_feol_beol": feol.by_rule, "drc_array_beol": beol.by_rule,
             "xor_reference": other or "bitwise complement", "xor_differing": xor.differing,
         }, indent=2) + "\n")
-        import gdstk
-
-        (x0, y0), (x1, y1) = gdstk.read_gds(str(gds)).top_level()[0].bounding_box()
-        area = (x1 - x0) * (y1 - y0) / 1e6
+        area = gds_area_mm2(gds)
         return {DesignFormat.GDS: LLPath(str(gds))}, {
             "taalas__rom__array_rows": img.shape[0],
             "taalas__rom__array_cols": img.shape[1],
@@ -104,8 +92,6 @@ class RomArray(Step):
             "taalas__rom__readback_ok": int(weights_ok),
             "taalas__drc__rom_tile_feol__count": feol.violations,
             "taalas__drc__rom_array_beol__count": beol.violations,
-            "taalas__xor__non_personalisation_layers": sum(
-                1 for k in xor.differing if k not in xor.allowed),
-            "taalas__xor__personalisation_diff_count": sum(
-                v for k, v in xor.differing.items() if k in xor.allowed),
+            "taalas__xor__non_personalisation_layers": len(xor.foreign_layers),
+            "taalas__xor__personalisation_diff_count": xor.allowed_diff_count,
         }

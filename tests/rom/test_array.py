@@ -41,6 +41,7 @@ def test_readback_of_tiny_llama_recovers_weights(pdk, tmp_path: Path) -> None:
     for a, b in zip(qm.matrices().values(), qm2.matrices().values(), strict=True):
         assert np.array_equal(a.q, b.q) and np.array_equal(a.scale, b.scale)
         assert np.array_equal(a.exp, b.exp)
+    assert qm2.same_integers(qm)
     prompt = list(b"ben likes the ")
     assert GoldenModel(qm2).generate(prompt, 16) == GoldenModel(qm).generate(prompt, 16)
 
@@ -97,7 +98,7 @@ def test_xor_differs_only_on_personalisation_layer(pdk, tmp_path: Path) -> None:
     rng = np.random.default_rng(12)
     a = write_rom_array_gds(pdk, rng.integers(0, 2, (32, 32)), tmp_path / "a.gds")
     b = write_rom_array_gds(pdk, rng.integers(0, 2, (32, 32)), tmp_path / "b.gds")
-    personalisation = [pdk.layer(n) for n in pdk.personalisation_layers]
+    personalisation = pdk.personalisation_gds_layers
     r = xor_gds(a, b, personalisation)
     assert r.only_allowed and list(r.differing) == ["70/44"]
     assert r.differing["70/44"] > 0
