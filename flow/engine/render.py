@@ -1,0 +1,90 @@
+"""Render the engine RTL (base die) and its ROM contents (personalisation) for one architecture.
+
+The base-die files depend only on EngineArch; `render_roms` is the only function that looks at
+weights, and it writes nothing but the two ROM macros' behavioural views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from taalas_flow.engine.arch import EngineArch
+from taalas_flow.engine.program import program
+from taalas_flow.engine.rom_map import rom_map, rom_words
+from taalas_flow.model import fixedpoint as fx
+from taalas_flow.model.golden import QuantModel
+from taalas_flow.resources import rtl_templates_dir
+from taalas_flow.rom.verilog import rom_verilog
+from taalas_flow.rtl.render import render_mac_lane
+
+
+def _vsigned(v: int, width: int) -> str:
+    return f"-{width}'sd{-int(v)}" if v < 0 else f"{width}'sd{int(v)}"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(rtl_templates_dir())),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["vsigned"] = _vsigned
+    return env
+
+
+def _bits(n: int) -> int:
+    return max(1, (n - 1).bit_length())
+
+
+def template_params(arch: EngineArch, name: str) -> dict:
+    c, k, m = arch.config, arch.constants, rom_map(arch)
+    cos, sin = k.rope_tables
+    return {
+        "name": name,
+        "summary": (f"d={c.hidden_size}, layers={c.num_hidden_layers}, heads={c.num_attention_heads}"
+                    f"/{c.num_key_value_heads}, ffn={c.intermediate_size}, vocab={c.vocab_size}, "
+                    f"context={c.max_position_embeddings}, int{arch.bits} weights, block "
+                    f"{arch.block}, {arch.lanes} lanes"),
+        "P": arch.lanes, "PL": _bits(arch.lanes), "WB": arch.bits, "BL": _bits(arch.block),
+        "HD": c.head_dim, "KVD": c.kv_dim, "REP": c.num_attention_heads // c.num_key_value_heads,
+        "SC": arch.memory_map["sc"], "CTX": c.max_position_embeddings,
+        "DEPTH": arch.memory_map["_size"],
+        "ACC_W": arch.mac["acc_w"], "LOGIT_W": arch.logit_bits, "MS_W": arch.ms_bits,
+        "TOKW": arch.token_bits, "POSW": arch.pos_bits, "DAW": arch.data_addr_bits,
+        "WAW": _bits(m.weight_depth), "PAW": _bits(m.param_depth),
+        "WW": arch.weight_word_bits, "PW": arch.param_word_bits,
+        "INV_D": k.rms_inv_d, "EPS": k.eps_q16, "ATT_SCALE": k.att_scale,
+        "RSQRT_BASE": fx.RSQRT_L - fx.ACT_FRAC + fx.RSQRT_M // 2,
+        "SILU_HI": fx.SILU_HI, "SILU_SHIFT": fx.SILU_SHIFT,
+        "rsqrt": fx.RSQRT_LUT.tolist(), "exp": fx.EXP_LUT.tolist(),
+        "recip": fx.RECIP_LUT.tolist(), "silu": fx.SILU_LUT.tolist(),
+        "cos": cos.ravel().tolist(), "sin": sin.ravel().tolist(),
+        "ROPEW": _bits(cos.size),
+        "program": [i.fields() for i in program(arch)],
+    }
+
+
+def render_engine(arch: EngineArch, out: Path, name: str = "taalas_engine") -> list[Path]:
+    """Base-die RTL: MAC lane, core, data memory and top. Returns the files in compile order."""
+    out.mkdir(parents=True, exist_ok=True)
+    params = template_params(arch, name)
+    lane = render_mac_lane(out / f"{name}_mac_lane.v", f"{name}_mac_lane", arch.bits,
+                           arch.block, arch.max_cols)
+    files = [lane]
+    for tpl, fname in (("engine_core.v.j2", f"{name}_core.v"), ("engine_top.v.j2", f"{name}.v")):
+        path = out / fname
+        path.write_text(_env().get_template(tpl).render(**params))
+        files.append(path)
+    return files
+
+
+def render_roms(arch: EngineArch, qm: QuantModel, out: Path,
+                name: str = "taalas_engine") -> list[Path]:
+    """The model's two ROM macros as behavioural Verilog (word view, no column mux)."""
+    out.mkdir(parents=True, exist_ok=True)
+    wbits, pbits = rom_words(arch, qm)
+    files = []
+    for kind, bits in (("wrom", wbits), ("prom", pbits)):
+        path = out / f"{name}_{kind}.v"
+        path.write_text(rom_verilog(np.asarray(bits), 1, f"{name}_{kind}"))
+        files.append(path)
+    return files
