@@ -36,6 +36,7 @@ class TaalasFlow(SequentialFlow):
         T.LoadModel,
         T.Quantise,
         T.GoldenCheck,
+        T.EngineRTL,
         T.RomArray,
     ]
 
@@ -44,7 +45,8 @@ class TaalasFlow(SequentialFlow):
     NOT_IMPLEMENTED = [
         ("ROM macro periphery, LEF, liberty from ngspice (array GDS/readback/DRC/XOR exist)",
          "issue 4"),
-        ("base-die RTL + cocotb verification", "issue 5"),
+        ("engine ROMs as physical macros (the run's ROM array holds the serial image, the "
+         "engine reads the word map of taalas_flow.engine.rom_map)", "issue 4/6"),
         ("physical implementation, DRC/LVS/XOR signoff", "issue 6"),
         ("HTML report", "issue 7"),
     ]

@@ -6,6 +6,7 @@ environment; generated tokens are fed back as the chip emits them."""
 
 import json
 import os
+from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -16,6 +17,7 @@ from cocotb.utils import get_sim_time
 from taalas_flow.engine.arch import EngineArch
 from taalas_flow.model.golden import GoldenModel, quantise_model
 from taalas_flow.model.loader import load_checkpoint
+from taalas_flow.model.rom_image import load_rom_image
 
 PERIOD_NS = 10
 
@@ -39,10 +41,11 @@ async def tokens_match_golden(dut):
     bits, lanes = int(os.environ["TAALAS_W_BITS"]), int(os.environ["TAALAS_LANES"])
     prompt = list(os.environ["TAALAS_PROMPT"].encode())
     n_new = int(os.environ["TAALAS_NEW"])
-    ckpt = load_checkpoint(model)
-    qm = quantise_model(ckpt, bits, 32)
-    arch = EngineArch(ckpt.config, bits, 32, lanes)
-    mm, c = arch.memory_map, ckpt.config
+    rom_image = os.environ.get("TAALAS_ROM_IMAGE")
+    qm = (load_rom_image(Path(rom_image)) if rom_image
+          else quantise_model(load_checkpoint(model), bits, int(os.environ["TAALAS_BLOCK"])))
+    arch = EngineArch(qm.config, qm.bits, qm.block, lanes)
+    mm, c = arch.memory_map, qm.config
     golden = GoldenModel(qm)
 
     cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())

@@ -40,7 +40,8 @@ def template_params(arch: EngineArch, name: str) -> dict:
     cos, sin = k.rope_tables
     return {
         "name": name,
-        "summary": (f"d={c.hidden_size}, layers={c.num_hidden_layers}, heads={c.num_attention_heads}"
+        "summary": (f"d={c.hidden_size}, layers={c.num_hidden_layers}, "
+                    f"heads={c.num_attention_heads}"
                     f"/{c.num_key_value_heads}, ffn={c.intermediate_size}, vocab={c.vocab_size}, "
                     f"context={c.max_position_embeddings}, int{arch.bits} weights, block "
                     f"{arch.block}, {arch.lanes} lanes"),

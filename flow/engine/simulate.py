@@ -11,20 +11,26 @@ from taalas_flow.engine.render import render_engine, render_roms
 from taalas_flow.errors import ToolError
 from taalas_flow.model.golden import quantise_model
 from taalas_flow.model.loader import load_checkpoint
+from taalas_flow.model.rom_image import load_rom_image
 
 TOP = "taalas_engine"
 
 
 def run_engine_sim(work: Path, model: str, bits: int, lanes: int, prompt: str,
-                   n_new: int, block: int = 32) -> dict:
-    """Render, compile and simulate; returns pass/fail, timings and the bench's JSON path."""
+                   n_new: int, block: int = 32, rom_image: Path | None = None) -> dict:
+    """Render, compile and simulate; returns pass/fail, timings and the bench's JSON path.
+
+    With `rom_image` (a run's quantised model) the ROMs and the golden model use it; otherwise
+    the checkpoint `model` is quantised here."""
     from cocotb_tools.runner import get_results, get_runner
 
-    ckpt = load_checkpoint(model)
-    arch = EngineArch(ckpt.config, bits, block, lanes)
+    if rom_image is not None:
+        qm = load_rom_image(rom_image)
+    else:
+        qm = quantise_model(load_checkpoint(model), bits, block)
+    arch = EngineArch(qm.config, qm.bits, qm.block, lanes)
     rtl = work / "rtl"
-    sources = render_engine(arch, rtl, TOP) + render_roms(arch, quantise_model(ckpt, bits, block),
-                                                          rtl, TOP)
+    sources = render_engine(arch, rtl, TOP) + render_roms(arch, qm, rtl, TOP)
     runner = get_runner("icarus")
     t0 = time.monotonic()
     try:
@@ -35,7 +41,8 @@ def run_engine_sim(work: Path, model: str, bits: int, lanes: int, prompt: str,
                         f"see {work / 'build'}") from exc
     t_build = time.monotonic() - t0
     result = work / "engine_result.json"
-    env = {"TAALAS_MODEL": model, "TAALAS_W_BITS": str(bits), "TAALAS_LANES": str(lanes),
+    env = {"TAALAS_MODEL": model, "TAALAS_ROM_IMAGE": str(rom_image or ""),
+           "TAALAS_W_BITS": str(bits), "TAALAS_BLOCK": str(block), "TAALAS_LANES": str(lanes),
            "TAALAS_PROMPT": prompt, "TAALAS_NEW": str(n_new), "TAALAS_RESULT": str(result)}
     t0 = time.monotonic()
     log = work / "sim.log"
