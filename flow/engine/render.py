@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-import numpy as np
 
 from taalas_flow.engine.arch import EngineArch
 from taalas_flow.engine.program import program
-from taalas_flow.engine.rom_map import rom_map, rom_words
+from taalas_flow.engine.rom_macros import macro_images, macro_shapes
+from taalas_flow.engine.rom_map import rom_map
 from taalas_flow.model import fixedpoint as fx
 from taalas_flow.model.golden import QuantModel
 from taalas_flow.resources import rtl_templates_dir
@@ -69,7 +69,7 @@ def render_engine(arch: EngineArch, out: Path, name: str = "taalas_engine") -> l
     out.mkdir(parents=True, exist_ok=True)
     params = template_params(arch, name)
     lane = render_mac_lane(out / f"{name}_mac_lane.v", f"{name}_mac_lane", arch.bits,
-                           arch.block, arch.max_cols)
+                           arch.block, arch.max_cols, requant=False)
     files = [lane]
     for tpl, fname in (("engine_core.v.j2", f"{name}_core.v"), ("engine_top.v.j2", f"{name}.v")):
         path = out / fname
@@ -80,12 +80,13 @@ def render_engine(arch: EngineArch, out: Path, name: str = "taalas_engine") -> l
 
 def render_roms(arch: EngineArch, qm: QuantModel, out: Path,
                 name: str = "taalas_engine") -> list[Path]:
-    """The model's two ROM macros as behavioural Verilog (word view, no column mux)."""
+    """The model's ROM macros as behavioural Verilog, generated from the physical bit images
+    (column mux and all) that the GDS holds, so simulation reads what the layout stores."""
     out.mkdir(parents=True, exist_ok=True)
-    wbits, pbits = rom_words(arch, qm)
+    shapes = macro_shapes(arch)
     files = []
-    for kind, bits in (("wrom", wbits), ("prom", pbits)):
+    for kind, img in macro_images(arch, qm).items():
         path = out / f"{name}_{kind}.v"
-        path.write_text(rom_verilog(np.asarray(bits), 1, f"{name}_{kind}"))
+        path.write_text(rom_verilog(img, shapes[kind].mux, f"{name}_{kind}"))
         files.append(path)
     return files

@@ -106,6 +106,13 @@ def gds_area_mm2(gds: Path) -> float:
     return (x1 - x0) * (y1 - y0) / 1e6
 
 
+def cell_area_mm2(gds: Path, cell: str) -> float:
+    """Bounding-box area of a named cell of a GDS file."""
+    c = next(c for c in gdstk.read_gds(str(gds)).cells if c.name == cell)
+    (x0, y0), (x1, y1) = c.bounding_box()
+    return (x1 - x0) * (y1 - y0) / 1e6
+
+
 def write_rom_array_gds(pdk: PdkConfig, bits: np.ndarray, path: Path, name: str = "rom") -> Path:
     rom_array_library(pdk, bits, name).write_gds(str(path), timestamp=GDS_TIMESTAMP)
     return path

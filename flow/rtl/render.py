@@ -29,8 +29,10 @@ def mac_lane_params(w_bits: int, block: int, max_len: int) -> dict[str, int]:
             "acc_w": math.ceil(math.log2(acc_max + 1)) + 1}
 
 
-def render_mac_lane(out: Path, module: str, w_bits: int, block: int, max_len: int) -> Path:
+def render_mac_lane(out: Path, module: str, w_bits: int, block: int, max_len: int,
+                    requant: bool = True) -> Path:
+    """`requant=False` drops the per-lane requantiser (and the `y` port, `row_exp` unused)."""
     text = _env().get_template("mac_lane.v.j2").render(
-        module=module, **mac_lane_params(w_bits, block, max_len))
+        module=module, requant=requant, **mac_lane_params(w_bits, block, max_len))
     out.write_text(text)
     return out

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 from librelane.config import Variable
 from librelane.state import State
-from librelane.steps import MetricsUpdate, Step, ViewsUpdate
+from librelane.steps import MetricsUpdate, Step, ViewsUpdate, Yosys
 
 from taalas_flow.steps.common import MODEL_VARS
 from taalas_flow.steps.model_steps import QUANT_VARS, ROM_IMAGE
 
+LANES_VAR = Variable("TAALAS_ENGINE_LANES", int,
+                     "MAC lanes (output rows computed in parallel).", default=8)
 ENGINE_VARS = [
-    Variable("TAALAS_ENGINE_LANES", int, "MAC lanes (output rows computed in parallel).",
-             default=8),
+    LANES_VAR,
     Variable("TAALAS_VERIFY_PROMPT", str,
              "Prompt the RTL simulation feeds; every layer's vectors and every token are "
              "compared with the golden model.", default="the cat "),
@@ -37,7 +39,9 @@ class EngineRTL(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from taalas_flow.engine.simulate import run_engine_sim
         from taalas_flow.errors import ToolError
+        from taalas_flow.toolchain import require_tool
 
+        require_tool("iverilog", "engine RTL simulation")
         d = Path(self.step_dir)
         c = self.config
         res = run_engine_sim(d, model=str(c["TAALAS_MODEL_DIR"]), bits=c["TAALAS_WEIGHT_BITS"],
@@ -62,3 +66,41 @@ class EngineRTL(Step):
             "taalas__engine__cycles_per_token_last": cycles[-1],
             "taalas__engine__sim_seconds": round(res["sim_s"], 2),
         }
+
+
+ENGINE_TOP = "taalas_engine_core"
+
+
+@Step.factory.register()
+class EngineSynthesis(Yosys.Synthesis):
+    """LibreLane's stock Yosys synthesis of the engine core (MAC lanes, units, sequencer,
+    microcode; the memories are macros), on RTL this step renders from the architecture: the
+    base die depends on the model's shape, never on its weights."""
+
+    id = "Taalas.EngineSynthesis"
+    name = "Engine synthesis"
+    config_vars = [
+        v if v.name != "VERILOG_FILES" else Variable(
+            "VERILOG_FILES", Optional[list[str]],
+            "Unused: this step synthesises the engine RTL it renders itself.", default=None)
+        for v in Yosys.Synthesis.config_vars
+    ] + MODEL_VARS + QUANT_VARS + ENGINE_VARS
+
+    def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
+        from taalas_flow.engine.arch import EngineArch
+        from taalas_flow.engine.render import render_engine
+        from taalas_flow.model.config import load_config
+
+        c = self.config
+        cfg = load_config(Path(str(c["TAALAS_MODEL_DIR"])) / "config.json")
+        arch = EngineArch(cfg, c["TAALAS_WEIGHT_BITS"], c["TAALAS_BLOCK_SIZE"],
+                          c["TAALAS_ENGINE_LANES"])
+        files = render_engine(arch, Path(self.step_dir) / "rtl", "taalas_engine")
+        core = [str(f) for f in files if f.name in ("taalas_engine_mac_lane.v",
+                                                   f"{ENGINE_TOP}.v")]
+        self.config = c.copy(VERILOG_FILES=core, DESIGN_NAME=ENGINE_TOP)
+        # The synthesis script reads the step's config.json, written before run(): rewrite it.
+        raw = json.loads(Path(self.config_path).read_text())
+        raw.update(VERILOG_FILES=core, DESIGN_NAME=ENGINE_TOP)
+        Path(self.config_path).write_text(json.dumps(raw, indent=4))
+        return super().run(state_in, **kwargs)

@@ -51,6 +51,12 @@ def sta_script(
         'puts "%OL_METRIC_F timing__setup__ws $ws"',
         'puts "%OL_METRIC_F timing__hold__ws $hs"',
         "report_tns",
+        f"set_power_activity -global -activity {syn['power_activity']}",
+        "set pw [sta::design_power [sta::cmd_corner]]",
+        'puts "%OL_METRIC_F power__internal__total [lindex $pw 0]"',
+        'puts "%OL_METRIC_F power__switching__total [lindex $pw 1]"',
+        'puts "%OL_METRIC_F power__leakage__total [lindex $pw 2]"',
+        'puts "%OL_METRIC_F power__total [lindex $pw 3]"',
         "exit",
     ]
     return "\n".join(lines) + "\n"
@@ -86,7 +92,9 @@ class OpenSTA(Step):
         with open(script, "w", encoding="utf8") as f:
             f.write(
                 sta_script(
-                    str(pdk.liberty("tt")), netlist, self.config["DESIGN_NAME"],
+                    # the netlist view is named after the module synthesised (<top>.nl.v), which
+                    # is not DESIGN_NAME when a flow synthesises a block of the design
+                    str(pdk.liberty("tt")), netlist, os.path.basename(netlist_in).split(".")[0],
                     self.config["TAALAS_CLOCK_PERIOD"], self.config["TAALAS_CLOCK_PORT"],
                     netlist_ports(src), pdk.data,
                 )

@@ -27,10 +27,10 @@ def test_engine_bench_catches_a_corrupted_weight_row(tmp_path: Path, monkeypatch
     in the requantiser's rounding, so the test corrupts a whole row.)"""
     import numpy as np
 
-    import taalas_flow.engine.render as render
+    import taalas_flow.engine.rom_macros as macros
     from taalas_flow.engine.rom_map import rom_map
 
-    real = render.rom_words
+    real = macros.rom_words
 
     def corrupted(arch, qm):
         wbits, pbits = real(arch, qm)
@@ -39,7 +39,7 @@ def test_engine_bench_catches_a_corrupted_weight_row(tmp_path: Path, monkeypatch
         wbits[place.wbase:place.wbase + place.cols, arch.bits - 1] ^= 1   # lane 0 = row 0
         return wbits, pbits
 
-    monkeypatch.setattr(render, "rom_words", corrupted)
+    monkeypatch.setattr(macros, "rom_words", corrupted)
     res = run_engine_sim(tmp_path, model="tiny-llama", bits=4, lanes=8, prompt="t", n_new=1)
     assert not res["passed"]
     assert "layer 0 q" in res["log_tail"]

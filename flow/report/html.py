@@ -1,0 +1,230 @@
+"""Write reports/<run>/index.html: everything a reviewer wants from a run on one page, with the
+layout pictures rendered from the run's GDS by KLayout and embedded, so the file can be mailed,
+archived by CI or opened offline."""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from html import escape
+from pathlib import Path
+
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.report.charts import bar_chart
+from taalas_flow.report.collect import RunData, collect
+
+PASS, FAIL, NOT_RUN = "pass", "fail", "not run"
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge {status.replace(" ", "-")}">{status.upper()}</span>'
+
+
+def _table(rows: list[list], head: list[str] | None = None) -> str:
+    out = ["<table>" + ("<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
+                        if head else "")]
+    for r in rows:
+        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>")
+    return "".join(out) + "</table>"
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return escape(str(v))
+
+
+def _signoff(m: dict) -> list[list]:
+    def row(label: str, key: str, ok, detail: str = "") -> list:
+        value = m.get(key)
+        status = NOT_RUN if value is None else PASS if ok(value) else FAIL
+        return [escape(label), _badge(status), detail]
+
+    def zero(v) -> bool:
+        return v == 0
+
+    return [
+        row("Engine RTL == golden model (cocotb, every layer, every token)",
+            "taalas__engine__verified_tokens", lambda v: v > 0,
+            f"{_fmt(m.get('taalas__engine__verified_tokens', 0))} tokens, "
+            f"{_fmt(m.get('taalas__engine__values_checked', 0))} values compared"),
+        row("Weights read back from the GDS", "taalas__rom__readback_ok", lambda v: v == 1),
+        row("DRC, ROM tile FEOL+BEOL", "taalas__drc__rom_tile_feol__count", zero,
+            f"{_fmt(m.get('taalas__drc__rom_tile_feol__count'))} violations"),
+        row("DRC, every ROM macro BEOL+OFFGRID", "taalas__drc__rom_array_beol__count", zero,
+            f"{_fmt(m.get('taalas__drc__rom_array_beol__count'))} violations"),
+        row("Personalisation XOR (second weight set differs on the via layer only)",
+            "taalas__xor__non_personalisation_layers", zero,
+            f"{_fmt(m.get('taalas__xor__personalisation_diff_count'))} via differences, "
+            f"{_fmt(m.get('taalas__xor__non_personalisation_layers'))} other layers"),
+        row("LVS, ROM tile (model's bits)", "taalas__lvs__rom_tile_clean", lambda v: v == 1,
+            f"{_fmt(m.get('taalas__lvs__rom_tile_devices', 0))} devices; whole arrays not "
+            f"checked (flat LVS does not finish, hierarchical LVS: issue 4)"),
+        row("Chip-level DRC/LVS", "taalas__chip__drc_count", zero, "no chip top yet (issue 6)"),
+    ]
+
+
+def _pictures(pdk: PdkConfig, gds: Path) -> list[tuple[str, str, str]]:
+    """(title, caption, base64 PNG) rendered from the run's GDS."""
+    import klayout.db as kdb
+
+    from taalas_flow.render import render_png
+
+    layout = kdb.Layout()
+    layout.read(str(gds))
+    box = layout.top_cell().dbbox()
+    x0, y0 = box.left, box.bottom
+    views = [
+        ("ROM macros, whole", "the run's GDS: weight ROM (left) and parameter ROM (right) "
+         "arrays; no chip top yet",
+         None, (900, 600)),
+        ("Weight ROM corner", "word lines (poly), ground straps and bit lines; via3 = bits",
+         (x0, y0, x0 + 16.0, y0 + 11.0), (800, 550)),
+        ("Via personalisation patch", "2 x 4 bit cells: red via3 = programmed '1'",
+         (x0, y0, x0 + 3.7, y0 + 2.9), (640, 500)),
+    ]
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (title, caption, zoom, size) in enumerate(views):
+            png = render_png(pdk, gds, Path(tmp) / f"{i}.png", box=zoom, size=size)
+            out.append((title, caption, base64.b64encode(png.read_bytes()).decode()))
+    return out
+
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#1f2328}
+h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d0d7de;padding:4px 8px;
+font-size:13px;text-align:left}th{background:#f6f8fa}
+.badge{display:inline-block;padding:2px 10px;border-radius:10px;color:#fff;font-weight:600;
+font-size:12px}.pass{background:#1a7f37}.fail{background:#cf222e}.not-run{background:#8c959f}
+figure{display:inline-block;margin:8px 12px 8px 0;vertical-align:top}
+figcaption{font-size:12px;color:#57606a;max-width:640px}img{border:1px solid #d0d7de}
+.mono{font-family:ui-monospace,monospace;font-size:12px}
+"""
+
+
+def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
+    data = collect(run_dir)
+    m = data.metrics
+    html = [f"<!doctype html><html><head><meta charset='utf-8'><title>taalas-flow "
+            f"{escape(run_dir.name)}</title><style>{CSS}</style></head><body>",
+            f"<h1>taalas-flow run <span class='mono'>{escape(run_dir.name)}</span></h1>"]
+    html += _summary(data)
+    html.append("<h2>Signoff</h2>")
+    html.append(_table(_signoff(m), ["check", "status", "detail"]))
+    html += _model_section(data)
+    html.append("<h2>Layout</h2>")
+    if data.gds is not None:
+        for title, caption, b64 in _pictures(pdk, data.gds):
+            html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
+                        f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
+                        f"</figure>")
+    html.append("<p>Datapath lane picture: the engine has no layout yet (issue 6); its area "
+                "below is synthesised cell area.</p>")
+    html += _area_timing(data, float(pdk.data["synthesis"]["power_activity"]))
+    html.append("<h2>Stage runtimes</h2>")
+    html.append(bar_chart([(n, s) for n, s in data.stages], "s", colour="#8250df"))
+    html += _provenance(data)
+    html.append("</body></html>")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index = out_dir / "index.html"
+    index.write_text("\n".join(html) + "\n")
+    return index
+
+
+def _summary(d: RunData) -> list[str]:
+    m = d.metrics
+    model = d.step_files.get("taalas-loadmodel", {}).get("model.json", {})
+    quant = d.step_files.get("taalas-quantise", {}).get("quantisation.json", {})
+    arch = model.get("config", {})
+    rows = [["model", _fmt(model.get("name", "?"))],
+            ["architecture", escape(", ".join(f"{k}={v}" for k, v in arch.items()
+                                              if k not in ("rope_theta", "rms_norm_eps")))],
+            ["parameters", _fmt(m.get("taalas__model__parameters", "?"))],
+            ["weight bits / block", f"{_fmt(quant.get('bits', '?'))} / "
+                                    f"{_fmt(quant.get('block', '?'))}"],
+            ["ROM bits (weights, scales, exponents, gains)", _fmt(m.get("taalas__rom__bits", 0))],
+            ["die ROM capacity (bits)", _fmt(m.get("taalas__rom__capacity_bits", 0))]]
+    return ["<h2>Summary</h2>", _table(rows)]
+
+
+def _model_section(d: RunData) -> list[str]:
+    golden = d.step_files.get("taalas-goldencheck", {}).get("golden.json")
+    if not golden:
+        return []
+    q = [[escape(r["variant"]), _fmt(r["bits"] or "-"), _fmt(r["rom_bits"] or "-"),
+          f"{r['loss']:.4f}", f"{r['ppl']:.4f}"] for r in golden["quality"]]
+    a = golden["agreement"]
+    out = ["<h2>Model and quantisation quality</h2>",
+           _table(q, ["variant", "bits", "ROM bits", "held-out loss (nats/byte)", "perplexity"]),
+           f"<p>Golden fixed-point model vs fp32 math on the same weights: max |logit error| "
+           f"{a['max_abs_logit_error']:.3f} (logit range {a['logit_range']:.1f}), greedy "
+           f"continuations identical on {a['greedy_match']}/{a['prompts']} prompts.</p>"]
+    samples = [[escape(p), escape(g)] for p, _, g in a.get("samples", [])[:6]]
+    if samples:
+        out.append(_table(samples, ["prompt", "golden (chip arithmetic) continuation"]))
+    return out
+
+
+def _area_timing(d: RunData, activity: float) -> list[str]:
+    m = d.metrics
+    area = []
+    if "taalas__rom__array_area_mm2" in m:
+        area.append(("ROM arrays (weights, scales)", m["taalas__rom__array_area_mm2"] * 1e6))
+    if "design__instance__area" in m:
+        area.append(("engine core logic", float(m["design__instance__area"])))
+    out = ["<h2>Area</h2>", bar_chart(area, "um2"),
+           "<p>Not in the chart (not generated yet): ROM periphery, data memory / KV cache "
+           "macro, power grid, pads.</p>"]
+    verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
+    rows = []
+    ws = m.get("timing__setup__ws")
+    period = d.config.get("TAALAS_CLOCK_PERIOD", 10.0)
+    if ws is not None:
+        min_period = float(period) - float(ws)
+        fmax = 1e3 / min_period
+        rows += [["setup worst slack @ target", f"{ws:.3f} ns @ {period} ns"],
+                 ["hold worst slack", f"{m.get('timing__hold__ws', float('nan')):.3f} ns"],
+                 ["achievable clock", f"{fmax:.1f} MHz ({min_period:.2f} ns)"]]
+        cyc = verify.get("cycles_per_token")
+        if cyc:
+            rows += [["cycles per token (simulated)", f"{cyc[0]:,} at position 0 .. "
+                      f"{cyc[-1]:,} at position {len(cyc) - 1}"],
+                     ["tokens/s at that clock", f"{fmax * 1e6 / cyc[0]:,.0f} .. "
+                      f"{fmax * 1e6 / cyc[-1]:,.0f}"]]
+    if "taalas__rom__array_density_kbit_per_mm2" in m:
+        rows.append(["ROM array density", f"{m['taalas__rom__array_density_kbit_per_mm2']:,.0f}"
+                     " kbit/mm2 (array only)"])
+    params = m.get("taalas__model__parameters")
+    if params and "taalas__rom__bits" in m:
+        rows.append(["transistors per weight", f"{m['taalas__rom__bits'] / params:.2f} "
+                     "(one NOR-ROM transistor per stored bit, scales included)"])
+    cyc = verify.get("cycles_per_token")
+    if "power__total" in m and cyc:
+        e_cycle = float(m["power__total"]) * float(period) * 1e-9      # J per clock cycle
+        rows.append(["energy per token (engine logic)",
+                     f"{e_cycle * cyc[0] * 1e6:.2f} uJ at position 0 (OpenSTA vectorless, "
+                     f"activity {activity} per cycle, switching + "
+                     f"leakage only: the liberty has no internal-power tables; data memory "
+                     f"and ROM reads not included)"])
+    else:
+        rows.append(["energy per token", "not estimated (no power analysis in this run)"])
+    out += ["<h2>Timing and throughput</h2>", _table(rows)]
+    return out
+
+
+def _provenance(d: RunData) -> list[str]:
+    man = d.manifest
+    tools = [[escape(k), escape(str(v))] for k, v in sorted(man.get("tools", {}).items())]
+    hashes = []
+    for group, files in sorted(man.get("inputs_sha256", {}).items()):
+        for name, h in sorted(files.items()):
+            hashes.append([escape(group), escape(name), f"<span class='mono'>{h[:16]}…</span>"])
+    return ["<h2>Tools</h2>", _table(tools, ["tool", "version"]),
+            "<h2>Input hashes (SHA-256)</h2>", _table(hashes, ["group", "file", "hash"])]
+
+
+__all__ = ["build_report", "collect"]

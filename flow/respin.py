@@ -1,0 +1,102 @@
+"""`taalas-flow respin`: a new chip from an earlier run's base die, changing only the
+personalisation layer. The base GDS is read, only the ROM personality cells (via3) are
+regenerated for the new weights, and the result is proven by readback and by the XOR against
+the base run's GDS (differences on via3 only)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import gdstk
+
+from taalas_flow.errors import InputError
+from taalas_flow.pdk import load_pdk
+
+GDS_NAME = "taalas_roms.gds"
+
+
+def _base_settings(base_run: Path) -> dict:
+    resolved = base_run / "resolved.json"
+    model_json = sorted(base_run.glob("*-taalas-loadmodel/model.json"))
+    gds = base_run / "final" / "gds" / GDS_NAME
+    if not (resolved.is_file() and model_json and gds.is_file()):
+        raise InputError(f"{base_run} is not a finished `taalas-flow run` with a ROM GDS",
+                         f"expected resolved.json, NN-taalas-loadmodel/model.json and "
+                         f"final/gds/{GDS_NAME}")
+    cfg = json.loads(resolved.read_text())
+    return {"config": json.loads(model_json[-1].read_text())["config"], "gds": gds,
+            "bits": int(cfg["TAALAS_WEIGHT_BITS"]), "block": int(cfg["TAALAS_BLOCK_SIZE"]),
+            "lanes": int(cfg.get("TAALAS_ENGINE_LANES", 8)),
+            "pdk": cfg.get("TAALAS_PDK_CONFIG", "sky130")}
+
+
+def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None = None) -> dict:
+    from taalas_flow.die import check_fits
+    from taalas_flow.engine.arch import EngineArch
+    from taalas_flow.engine.rom_macros import MACROS, macro_images, macro_shapes, readback_model
+    from taalas_flow.model.config import LlamaConfig
+    from taalas_flow.model.golden import quantise_model
+    from taalas_flow.model.loader import load_checkpoint
+    from taalas_flow.report.collect import collect
+    from taalas_flow.rom.geometry import bitcell_geometry
+    from taalas_flow.rom.layout import GDS_TIMESTAMP, personality_cell
+    from taalas_flow.rom.verilog import write_rom_verilog
+    from taalas_flow.signoff.xor import xor_gds
+
+    t0 = time.perf_counter()
+    base_run = base_run.resolve()
+    base = _base_settings(base_run)
+    pdk = load_pdk(base["pdk"], pdk_root, stages=["signoff"])
+    ckpt = load_checkpoint(model)
+    base_cfg = LlamaConfig(**base["config"])
+    if ckpt.config != base_cfg:
+        raise InputError(f"model {ckpt.name} has a different architecture from the base run's "
+                         f"({base_run.name}); a re-spin only changes weights",
+                         "run `taalas-flow run` for a new architecture")
+    qm = quantise_model(ckpt, base["bits"], base["block"])
+    check_fits(qm.rom_bits(), pdk, f"model {ckpt.name}")
+    arch = EngineArch(base_cfg, base["bits"], base["block"], base["lanes"])
+    images = macro_images(arch, qm)
+
+    out = (runs or base_run.parent.parent).resolve() / "runs" / \
+        f"{base_run.name}-respin-{ckpt.name}"
+    gds_dir = out / "final" / "gds"
+    gds_dir.mkdir(parents=True, exist_ok=True)
+    lib = gdstk.read_gds(str(base["gds"]))
+    cells = {c.name: c for c in lib.cells}
+    geo = bitcell_geometry(pdk)
+    for name in MACROS:
+        target = cells.get(f"{name}_personality")
+        if target is None:
+            raise InputError(f"base GDS {base['gds']} has no {name}_personality cell")
+        target.remove(*target.polygons)
+        target.add(*personality_cell(pdk, geo, images[name], "new").polygons)
+    gds = gds_dir / GDS_NAME
+    lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
+    t_gds = time.perf_counter() - t0
+
+    readback_ok = readback_model(pdk, arch, gds).same_integers(qm)
+    xor = xor_gds(base["gds"], gds, pdk.personalisation_gds_layers)
+    views = out / "views"
+    views.mkdir(exist_ok=True)
+    for name, shape in macro_shapes(arch).items():
+        write_rom_verilog(images[name], shape.mux, f"taalas_engine_{name}", views / f"{name}.v")
+    wall = time.perf_counter() - t0
+    base_wall = sum(s for _, s in collect(base_run).stages)
+    result = {
+        "base_run": str(base_run), "model": str(ckpt.directory), "gds": str(gds),
+        "readback_ok": readback_ok, "xor_only_personalisation": xor.only_allowed,
+        "xor_differing": xor.differing, "xor_foreign_layers": xor.foreign_layers,
+        "respin_s": round(wall, 2), "gds_s": round(t_gds, 2),
+        "base_full_run_s": round(base_wall, 1),
+        "respin_fraction_of_full_run": round(wall / base_wall, 4) if base_wall else None,
+    }
+    (out / "respin.json").write_text(json.dumps(result, indent=2) + "\n")
+    if not (readback_ok and xor.only_allowed):
+        from taalas_flow.errors import ToolError
+        raise ToolError(f"re-spin check failed: readback {'ok' if readback_ok else 'WRONG'}, "
+                        f"layers other than the personalisation differ: {xor.foreign_layers}",
+                        f"see {out / 'respin.json'}")
+    return result
