@@ -28,6 +28,7 @@ RULES = [
     Rule("design__instance__count", "higher", rel=0.02, what="engine core cells"),
     Rule("timing__setup__ws", "lower", abs=0.25, what="setup worst slack (ns)"),
     Rule("timing__hold__ws", "lower", abs=0.1, what="hold worst slack (ns)"),
+    Rule("power__total", "higher", rel=0.05, what="engine logic power at the STA clock (W)"),
     Rule("taalas__drc__rom_tile_feol__count", "higher", what="DRC, ROM tile"),
     Rule("taalas__drc__rom_array_beol__count", "higher", what="DRC, ROM array BEOL"),
     Rule("taalas__xor__non_personalisation_layers", "higher",
