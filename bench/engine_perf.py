@@ -53,6 +53,12 @@ def main() -> None:
         if not sim["passed"]:
             raise SystemExit(f"RTL does not match the golden model:\n{sim['log_tail']}")
         tokens = json.loads(Path(sim["result"]).read_text())
+        sweep = {}
+        for lanes in (4, 8, 16):      # parallelism: cycles/token of a short prompt
+            r = run_engine_sim(work / f"sweep{lanes}", "tiny-llama", a.bits, lanes, "the ", 1)
+            if not r["passed"]:
+                raise SystemExit(f"{lanes} lanes: RTL does not match the golden model")
+            sweep[lanes] = json.loads(Path(r["result"]).read_text())["cycles_per_token"]
         rtl = render_engine(arch, work / "rtl")
         t0 = time.perf_counter()
         core = synthesise(rtl[:2], "taalas_engine_core", "sky130", pdk_root, PERIOD_NS, "clk",
@@ -75,6 +81,7 @@ def main() -> None:
         "tokens_simulated": len(cycles), "values_checked_vs_golden": tokens["values_checked"],
         "cycles_per_token": {"first": cycles[0], "last": cycles[-1], "mean": mean_cycles,
                              "per_position": cycles},
+        "cycles_per_token_by_lanes": {str(k): v for k, v in sweep.items()},
         "sim_wall_s": round(sim_wall, 1), "sim_cycles_per_s": round(sum(cycles) / sim["sim_s"]),
         "clock": {"sta_target_ns": PERIOD_NS, "setup_ws_ns": core["setup_ws_ns"],
                   "min_period_ns": round(period, 3), "fmax_mhz": round(f_mhz, 2)},

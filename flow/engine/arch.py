@@ -109,6 +109,17 @@ class EngineArch:
         return ((ss_max * k.rms_inv_d) >> 16).bit_length() + 1
 
     @property
+    def post_operand_bits(self) -> int:
+        """Stage-2 operand width: the largest pre-shift value any unit hands to the shared
+        round/shift/saturate stage (accumulator, attention numerator, dot product, norm)."""
+        c, act = self.config, 1 << (ACT_W - 1)
+        bounds = [1 << (self.mac["acc_w"] - 1),
+                  c.max_position_embeddings * act * act,       # sum_t e_t * v_t
+                  c.head_dim * act * act,                      # q . k
+                  act * (1 << 17)]                             # x * rsqrt table
+        return max(b.bit_length() for b in bounds) + 1
+
+    @property
     def logit_bits(self) -> int:
         """Logits keep acc width plus the largest left shift the ROM map admits."""
         return self.mac["acc_w"] + LOGIT_HEADROOM

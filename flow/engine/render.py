@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from taalas_flow.engine.arch import EngineArch
+from taalas_flow.engine.arch import LOGIT_HEADROOM, EngineArch
 from taalas_flow.engine.program import program
 from taalas_flow.engine.rom_macros import macro_images, macro_shapes
 from taalas_flow.engine.rom_map import rom_map
@@ -50,6 +50,8 @@ def template_params(arch: EngineArch, name: str) -> dict:
         "SC": arch.memory_map["sc"], "CTX": c.max_position_embeddings,
         "DEPTH": arch.memory_map["_size"],
         "ACC_W": arch.mac["acc_w"], "LOGIT_W": arch.logit_bits, "MS_W": arch.ms_bits,
+        # stage 2: operand, 18-bit second factor, and 16 bits of left shift (saturating beyond)
+        "S2A_W": arch.post_operand_bits, "S2P_W": arch.post_operand_bits + 18 + LOGIT_HEADROOM,
         "TOKW": arch.token_bits, "POSW": arch.pos_bits, "DAW": arch.data_addr_bits,
         "WAW": _bits(m.weight_depth), "PAW": _bits(m.param_depth),
         "WW": arch.weight_word_bits, "PW": arch.param_word_bits,
