@@ -15,7 +15,7 @@ from taalas_flow.engine.rom_macros import (
 )
 from taalas_flow.engine.rom_map import quant_model_from_words, rom_map, rom_words
 from taalas_flow.errors import InputError
-from taalas_flow.model.golden import quantise_model
+from taalas_flow.model.golden import GoldenModel, quantise_model
 from taalas_flow.model.loader import load_checkpoint
 from taalas_flow.pdk import load_pdk
 from taalas_flow.rom.verilog import words_from_image
@@ -60,7 +60,10 @@ def test_gds_readback_and_xor(ckpts, pdk_root: Path, tmp_path: Path) -> None:
     arch = EngineArch(qa.config, 4, 32, 8)
     a = write_macros_gds(pdk, arch, macro_images(arch, qa), tmp_path / "a.gds")
     b = write_macros_gds(pdk, arch, macro_images(arch, qb), tmp_path / "b.gds")
-    assert readback_model(pdk, arch, a).same_integers(qa)
+    back = readback_model(pdk, arch, a)
+    assert back.same_integers(qa)
+    prompt = list(b"ben likes the ")       # the weights read from the GDS generate the same text
+    assert GoldenModel(back).generate(prompt, 16) == GoldenModel(qa).generate(prompt, 16)
     assert readback_model(pdk, arch, b).same_integers(qb)
     assert not readback_model(pdk, arch, a).same_integers(qb)
     xor = xor_gds(a, b, pdk.personalisation_gds_layers)
