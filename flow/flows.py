@@ -46,10 +46,8 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("ROM macro periphery, LEF, liberty from ngspice (array GDS/readback/DRC/XOR exist)",
-         "issue 4"),
-        ("engine ROMs as physical macros (the run's ROM array holds the serial image, the "
-         "engine reads the word map of taalas_flow.engine.rom_map)", "issue 4/6"),
-        ("chip layout: engine + data memory placement/wiring, chip DRC/LVS, respin "
-         "(the GDS is the ROM array alone)", "issue 6"),
+        ("ROM macro periphery, LEF, liberty from ngspice, LVS of whole arrays (arrays: GDS, "
+         "readback, DRC, tile LVS, XOR exist)", "issue 4"),
+        ("chip layout: engine + data memory placement and wiring, chip DRC/LVS, STA on "
+         "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),
     ]
