@@ -104,7 +104,7 @@ def read_path_deck(pdk: PdkConfig, rows: int, cols: int, corner: str, programmed
     return "\n".join(lines), c_wire_pf
 
 
-def _run(ngspice: str, deck: str, path: Path) -> dict[str, float]:
+def _run(ngspice: str, deck: str, path: Path, probe: str = "t_drv") -> dict[str, float]:
     path.write_text(deck)
     proc = subprocess.run([ngspice, "-b", str(path)], capture_output=True, text=True,
                           timeout=1800, stdin=subprocess.DEVNULL)
@@ -112,7 +112,7 @@ def _run(ngspice: str, deck: str, path: Path) -> dict[str, float]:
     path.with_suffix(".log").write_text(out)
     vals = {m.group(1).lower(): float(m.group(2))
             for m in re.finditer(r"^\s*(\w+)\s*=\s*([-+\d.eE]+)", out, re.M)}
-    if proc.returncode != 0 or "t_drv" not in vals:
+    if proc.returncode != 0 or probe not in vals:
         tail = " | ".join(out.strip().splitlines()[-3:])
         raise ToolError(f"ngspice failed on {path}: {tail}")
     return vals

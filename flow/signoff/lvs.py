@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,20 @@ class LvsResult:
     extracted: Path
 
 
+def lvs_script(pdk: PdkConfig, workdir: Path) -> Path:
+    """The PDK's LVS deck as a plain KLayout LVS script that also writes the cross-reference
+    database (.lvsdb: mismatches, for KLayout's netlist browser); the deck itself only writes a
+    DRC-style report."""
+    text = pdk.path("lvs_deck").read_text()
+    m = re.search(r"<text>(.*)</text>", text, re.S)
+    if not m:
+        raise ToolError(f"{pdk.path('lvs_deck')}: not a KLayout macro file (no <text> element)")
+    body = html.unescape(m.group(1)).replace("report($report_file)", "report_lvs($report_file)")
+    path = workdir / "sky130_lvs.lvs"
+    path.write_text(body)
+    return path
+
+
 def run_lvs(pdk: PdkConfig, gds: Path, cdl: Path, workdir: Path,
             timeout: int = 3600) -> LvsResult:
     klayout = require_tool("klayout", "lvs")
@@ -30,7 +46,7 @@ def run_lvs(pdk: PdkConfig, gds: Path, cdl: Path, workdir: Path,
     log = workdir / f"{gds.stem}_lvs.log"
     cmd = [klayout, "-b", "-rd", f"in_gds={gds}", "-rd",
            f"report_file={workdir / (gds.stem + '.lvsdb')}", "-rd", f"cdl_file={cdl}",
-           "-rd", f"target_netlist={extracted}", "-r", str(pdk.path("lvs_deck"))]
+           "-rd", f"target_netlist={extracted}", "-r", str(lvs_script(pdk, workdir))]
     with log.open("w") as f:
         proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
                               stdin=subprocess.DEVNULL)
