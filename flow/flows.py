@@ -46,8 +46,10 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("ROM macro periphery, LEF, liberty from ngspice, LVS of whole arrays (arrays: GDS, "
-         "readback, DRC, tile LVS, XOR exist)", "issue 4"),
+        ("ROM macros in the run: the flow still emits bare arrays; the whole macro generator "
+         "(decoder/drivers, precharge, column select, flops; GDS, CDL, LEF, pin-level Verilog; "
+         "DRC/LVS/ngspice-checked) exists but lacks the address predecoder and a liberty view",
+         "issue 4"),
         ("chip layout: engine + data memory placement and wiring, chip DRC/LVS, STA on "
          "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),
     ]

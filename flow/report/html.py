@@ -177,8 +177,9 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
     if "design__instance__area" in m:
         area.append(("engine core logic", float(m["design__instance__area"])))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
-           "<p>Not in the chart (not generated yet): ROM periphery, data memory / KV cache "
-           "macro, power grid, pads.</p>"]
+           "<p>Not in the chart (not in the run yet): ROM periphery (the macro generator "
+           "exists, the run does not use it yet), data memory / KV cache macro, power grid, "
+           "pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []
     ws = m.get("timing__setup__ws")

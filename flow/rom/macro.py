@@ -147,3 +147,18 @@ def write_rom_macro(pdk: PdkConfig, bits: np.ndarray, mux: int, gds: Path, cdl: 
     lib, text = rom_macro(pdk, bits, mux, name)
     lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
     cdl.write_text(text)
+
+
+def write_rom_macro_views(pdk: PdkConfig, bits: np.ndarray, mux: int, outdir: Path,
+                          name: str = "rom_macro") -> dict[str, Path]:
+    """Every view of one macro from one description: GDS, CDL (the LVS reference), LEF
+    (abstracted from the GDS) and the pin-level Verilog model."""
+    from taalas_flow.rom.lef import write_rom_lef
+    from taalas_flow.rom.verilog import rom_macro_verilog
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = {k: outdir / f"{name}.{k}" for k in ("gds", "cdl", "lef", "v")}
+    write_rom_macro(pdk, bits, mux, paths["gds"], paths["cdl"], name)
+    write_rom_lef(pdk, paths["gds"], name, paths["lef"])
+    paths["v"].write_text(rom_macro_verilog(bits, mux, name))
+    return paths
