@@ -16,7 +16,7 @@ the next address; PRE falls at 0.30 T, the word line's P line rises at 0.35 T, C
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,10 @@ class MacroRead:
     got: np.ndarray               # [reads, width]
     dout_v: np.ndarray            # sampled DOUT voltages
     wl_to_dl_ns: float            # P line 50 % to data line 50 % on the first read of a 1
+    driver_ns: float = float("nan")          # P line to word line (decoder/driver)
+    select_ns: float = float("nan")          # bit line falling to data line rising
+    clk_to_q_ns: dict = field(default_factory=dict)   # rise/fall, CLK 50 % to DOUT 50 %
+    out_slew_ns: dict = field(default_factory=dict)   # rise/fall, DOUT 20-80 %
 
     @property
     def passed(self) -> bool:
@@ -140,11 +144,26 @@ def read_deck(pdk: PdkConfig, cdl: str, name: str, bits: np.ndarray, mux: int,
     first = next((i for i, a in enumerate(addresses)
                   if bits[a // mux, a % mux] == 1), None)
     if first is not None:
-        j = (addresses[first] // mux) % 4
+        # Stage by stage on the first read of a 1 on output 0: P line, word line, bit line
+        # (falls), data line (rises).
+        r, k = divmod(addresses[first], mux)
         t0 = first * period_ns
-        lines.append(f".meas tran t_p WHEN v(P{j})={vdd / 2} RISE=1 TD={t0:.4f}n")
-        lines.append(f".meas tran t_dl WHEN v(xrom.dl0)={vdd / 2} RISE=1 "
-                     f"TD={t0 + 0.3 * period_ns:.4f}n")
+        td = t0 + 0.3 * period_ns
+        lines += [f".meas tran t_p WHEN v(P{r % 4})={vdd / 2} RISE=1 TD={t0:.4f}n",
+                  f".meas tran t_wl WHEN v(xrom.wl{r})={vdd / 2} RISE=1 TD={td:.4f}n",
+                  f".meas tran t_bl WHEN v(xrom.bl{k})={vdd / 2} FALL=1 TD={td:.4f}n",
+                  f".meas tran t_dl WHEN v(xrom.dl0)={vdd / 2} RISE=1 TD={td:.4f}n"]
+    # Clock to output: every read whose output 0 differs from the previous read's.
+    for i in range(1, len(addresses)):
+        a, b = addresses[i - 1], addresses[i]
+        if bits[a // mux, a % mux] != bits[b // mux, b % mux]:
+            edge = "rise" if bits[b // mux, b % mux] else "fall"
+            tc = (i + 0.9) * period_ns
+            lines += [f".meas tran q{i}_{edge} TRIG v(CLK) VAL={vdd / 2} RISE=1 "
+                      f"TD={tc - 0.1:.4f}n TARG v(DOUT0) VAL={vdd / 2} CROSS=1 TD={tc - 0.1:.4f}n",
+                      f".meas tran s{i}_{edge} TRIG v(DOUT0) VAL={0.2 * vdd} CROSS=1 "
+                      f"TD={tc - 0.1:.4f}n TARG v(DOUT0) VAL={0.8 * vdd} CROSS=1 "
+                      f"TD={tc - 0.1:.4f}n"]
     lines += [".end", ""]
     return "\n".join(lines)
 
@@ -161,6 +180,16 @@ def simulate_reads(pdk: PdkConfig, bits: np.ndarray, mux: int, cdl: str, name: s
     v = np.array([[vals[f"d{i}_{s}"] for s in range(width)] for i in range(len(addresses))])
     expected = np.array([[bits[a // mux, s * mux + a % mux] for s in range(width)]
                          for a in addresses], np.uint8)
-    wl_to_dl = (vals["t_dl"] - vals["t_p"]) * 1e9 if "t_dl" in vals else float("nan")
+    def span(a: str, b: str) -> float:
+        return (vals[b] - vals[a]) * 1e9 if a in vals and b in vals else float("nan")
+
+    def worst(prefix: str, edge: str) -> float:
+        xs = [abs(x) * 1e9 for key, x in vals.items()
+              if key.startswith(prefix) and key.endswith("_" + edge)]
+        return max(xs) if xs else float("nan")
+
     return MacroRead(corner, period_ns, list(addresses), expected,
-                     (v > vdd / 2).astype(np.uint8), v, wl_to_dl)
+                     (v > vdd / 2).astype(np.uint8), v, span("t_p", "t_dl"),
+                     driver_ns=span("t_p", "t_wl"), select_ns=span("t_bl", "t_dl"),
+                     clk_to_q_ns={e: worst("q", e) for e in ("rise", "fall")},
+                     out_slew_ns={e: worst("s", e) for e in ("rise", "fall")})
