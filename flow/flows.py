@@ -47,8 +47,9 @@ class TaalasFlow(SequentialFlow):
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
         ("ROM macros in the run: the flow still emits bare arrays; the whole macro generator "
-         "(decoder/drivers, precharge, column select, flops; GDS, CDL, LEF, pin-level Verilog; "
-         "DRC/LVS/ngspice-checked) exists but lacks the address predecoder and a liberty view",
+         "(decoder/drivers, precharge, column select, flops; GDS, CDL, LEF, pin-level Verilog, "
+         "liberty from ngspice; DRC/LVS/ngspice-checked) exists but lacks the address "
+         "predecoder",
          "issue 4"),
         ("chip layout: engine + data memory placement and wiring, chip DRC/LVS, STA on "
          "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),

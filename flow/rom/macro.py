@@ -150,10 +150,13 @@ def write_rom_macro(pdk: PdkConfig, bits: np.ndarray, mux: int, gds: Path, cdl: 
 
 
 def write_rom_macro_views(pdk: PdkConfig, bits: np.ndarray, mux: int, outdir: Path,
-                          name: str = "rom_macro") -> dict[str, Path]:
+                          name: str = "rom_macro",
+                          liberty_corners: tuple[str, ...] = ()) -> dict[str, Path]:
     """Every view of one macro from one description: GDS, CDL (the LVS reference), LEF
-    (abstracted from the GDS) and the pin-level Verilog model."""
+    (abstracted from the GDS), the pin-level Verilog model and, for each corner asked for, a
+    liberty file from ngspice measurements (a minute or more per corner)."""
     from taalas_flow.rom.lef import write_rom_lef
+    from taalas_flow.rom.liberty import measure_timing, write_rom_liberty
     from taalas_flow.rom.verilog import rom_macro_verilog
 
     outdir.mkdir(parents=True, exist_ok=True)
@@ -161,4 +164,9 @@ def write_rom_macro_views(pdk: PdkConfig, bits: np.ndarray, mux: int, outdir: Pa
     write_rom_macro(pdk, bits, mux, paths["gds"], paths["cdl"], name)
     write_rom_lef(pdk, paths["gds"], name, paths["lef"])
     paths["v"].write_text(rom_macro_verilog(bits, mux, name))
+    rows, cols = np.asarray(bits).shape
+    for corner in liberty_corners:
+        t = measure_timing(pdk, rows, cols, mux, corner, outdir / f"timing_{corner}")
+        paths[f"lib_{corner}"] = write_rom_liberty(pdk, paths["gds"], name, t,
+                                                   outdir / f"{name}_{corner}.lib")
     return paths

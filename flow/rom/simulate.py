@@ -64,6 +64,7 @@ class MacroRead:
     wl_to_dl_ns: float            # P line 50 % to data line 50 % on the first read of a 1
     driver_ns: float = float("nan")          # P line to word line (decoder/driver)
     select_ns: float = float("nan")          # bit line falling to data line rising
+    decoder_ns: float = float("nan")         # field line to group decode output G
     clk_to_q_ns: dict = field(default_factory=dict)   # rise/fall, CLK 50 % to DOUT 50 %
     out_slew_ns: dict = field(default_factory=dict)   # rise/fall, DOUT 20-80 %
 
@@ -153,6 +154,15 @@ def read_deck(pdk: PdkConfig, cdl: str, name: str, bits: np.ndarray, mux: int,
                   f".meas tran t_wl WHEN v(xrom.wl{r})={vdd / 2} RISE=1 TD={td:.4f}n",
                   f".meas tran t_bl WHEN v(xrom.bl{k})={vdd / 2} FALL=1 TD={td:.4f}n",
                   f".meas tran t_dl WHEN v(xrom.dl0)={vdd / 2} RISE=1 TD={td:.4f}n"]
+    # Group decoder (field line to G): the first read that moves to another group.
+    for i in range(1, len(addresses)):
+        g_old, g_new = addresses[i - 1] // mux // 4, addresses[i] // mux // 4
+        rising = sorted(set(plan.group_lines(g_new)) - set(plan.group_lines(g_old)))
+        if rising:
+            ti = i * period_ns - 0.1
+            lines += [f".meas tran t_f WHEN v({rising[0]})={vdd / 2} RISE=1 TD={ti:.4f}n",
+                      f".meas tran t_g WHEN v(xrom.g_{g_new})={vdd / 2} RISE=1 TD={ti:.4f}n"]
+            break
     # Clock to output: every read whose output 0 differs from the previous read's.
     for i in range(1, len(addresses)):
         a, b = addresses[i - 1], addresses[i]
@@ -191,5 +201,6 @@ def simulate_reads(pdk: PdkConfig, bits: np.ndarray, mux: int, cdl: str, name: s
     return MacroRead(corner, period_ns, list(addresses), expected,
                      (v > vdd / 2).astype(np.uint8), v, span("t_p", "t_dl"),
                      driver_ns=span("t_p", "t_wl"), select_ns=span("t_bl", "t_dl"),
+                     decoder_ns=span("t_f", "t_g"),
                      clk_to_q_ns={e: worst("q", e) for e in ("rise", "fall")},
                      out_slew_ns={e: worst("s", e) for e in ("rise", "fall")})
