@@ -24,6 +24,7 @@ class Rule:
 
 RULES = [
     Rule("taalas__rom__array_area_mm2", "higher", rel=0.01, what="ROM array area"),
+    Rule("taalas__rom__macro_area_mm2", "higher", rel=0.01, what="ROM macro area"),
     Rule("design__instance__area", "higher", rel=0.02, what="engine core cell area"),
     Rule("design__instance__count", "higher", rel=0.02, what="engine core cells"),
     Rule("timing__setup__ws", "lower", abs=0.25, what="setup worst slack (ns)"),

@@ -46,10 +46,8 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("ROM macros in the run: the flow still emits bare arrays; the whole macro generator "
-         "(decoder/drivers, precharge, column select, flops; GDS, CDL, LEF, pin-level Verilog, "
-         "liberty from ngspice; DRC/LVS/ngspice-checked) exists but lacks the address "
-         "predecoder",
+        ("ROM address predecoder and column decoder (the macros take predecoded word-line "
+         "and column-select lines); LVS of the full macros per run (a macro tile is checked)",
          "issue 4"),
         ("chip layout: engine + data memory placement and wiring, chip DRC/LVS, STA on "
          "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),

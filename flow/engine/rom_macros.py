@@ -1,9 +1,11 @@
-"""The engine's ROM macros as physical arrays: word view (rom_map) -> bit-interleaved image
-(column mux) -> GDS, and back. The array shapes and their placement depend only on the
-architecture, so two models of one architecture differ only in via3.
+"""The engine's ROM macros: word view (rom_map) -> bit-interleaved image (column mux) -> whole
+ROM macros (array + periphery, flow/rom/macro.py) in one GDS, and back. The macro shapes and
+their placement depend only on the architecture, so two models of one architecture differ only
+in via3.
 
 Every macro of the engine lives in one GDS under the top cell `taalas_roms`, placed left to
-right in a fixed order; `readback_model` recovers the quantised model from that GDS alone.
+right in a fixed order; `readback_model` recovers the quantised model from that GDS alone (from
+each macro's `<name>_personality` cell: the periphery has via3 of its own).
 """
 
 from __future__ import annotations
@@ -19,21 +21,16 @@ from taalas_flow.engine.arch import EngineArch
 from taalas_flow.engine.rom_map import quant_model_from_words, rom_map, rom_words
 from taalas_flow.model.golden import QuantModel
 from taalas_flow.pdk import PdkConfig
-from taalas_flow.rom.geometry import bitcell_geometry
-from taalas_flow.rom.layout import (
-    GDS_TIMESTAMP,
-    add_pin_labels,
-    base_array_cell,
-    bitpair_cell,
-    check_bits,
-    personality_cell,
-)
+from taalas_flow.rom.layout import GDS_TIMESTAMP
+from taalas_flow.rom.macro import rom_macro
 from taalas_flow.rom.readback import readback_bits
 from taalas_flow.rom.verilog import image_from_words, words_from_image
 
 TOP = "taalas_roms"
 MACROS = ("wrom", "prom")          # placement order, left to right
 MAX_COLS = 1024
+MUXES = (8, 16, 32)                # what the column periphery supports
+MIN_ROWS, ROW_STEP = 32, 8         # what the word-line decoder supports
 
 
 @dataclass(frozen=True)
@@ -45,8 +42,7 @@ class MacroShape:
 
     @property
     def rows(self) -> int:
-        per = 2 * self.mux                     # bit cells come in row pairs
-        return -(-self.depth // per) * per // self.mux
+        return max(MIN_ROWS, -(-self.depth // (ROW_STEP * self.mux)) * ROW_STEP)
 
     @property
     def cols(self) -> int:
@@ -54,15 +50,15 @@ class MacroShape:
 
 
 def _best_mux(depth: int, width: int) -> int:
-    """The power-of-two column mux that makes the array closest to square."""
-    best, best_score = 1, math.inf
-    mux = 1
-    while width * mux <= MAX_COLS:
-        rows = max(2, -(-depth // mux))
+    """The supported column mux that makes the array closest to square."""
+    best, best_score = MUXES[0], math.inf
+    for mux in MUXES:
+        if width * mux > MAX_COLS and mux != MUXES[0]:
+            break
+        rows = max(MIN_ROWS, -(-depth // mux))
         score = abs(math.log(width * mux / rows))
         if score < best_score:
             best, best_score = mux, score
-        mux *= 2
     return best
 
 
@@ -84,44 +80,31 @@ def macro_images(arch: EngineArch, qm: QuantModel) -> dict[str, np.ndarray]:
     return out
 
 
-def _origins(pdk: PdkConfig, shapes: dict[str, MacroShape]) -> dict[str, tuple[float, float]]:
-    geo = bitcell_geometry(pdk)
-    gap = float(pdk.data["rom"]["macro_spacing"])
-    x, out = 0.0, {}
-    for name in MACROS:
-        out[name] = (x, 0.0)
-        x += shapes[name].cols * geo.pitch_x + gap
-    return out
-
-
 def write_macros_gds(pdk: PdkConfig, arch: EngineArch, images: dict[str, np.ndarray],
                      path: Path) -> Path:
     shapes = macro_shapes(arch)
-    geo = bitcell_geometry(pdk)
-    lib = gdstk.Library(unit=1e-6, precision=1e-9)
-    pair = bitpair_cell(pdk, geo)
-    lib.add(pair)
+    gap = float(pdk.data["rom"]["macro_spacing"])
+    out = gdstk.Library(unit=1e-6, precision=1e-9)
+    have: set[str] = set()
     top = gdstk.Cell(TOP)
-    bases: dict[tuple[int, int], gdstk.Cell] = {}
-    for name, origin in _origins(pdk, shapes).items():
-        bits = check_bits(images[name])
-        rows, cols = bits.shape
-        if (rows, cols) not in bases:
-            bases[(rows, cols)] = base_array_cell(pdk, geo, rows, cols, pair)
-            lib.add(bases[(rows, cols)])
-        pers = personality_cell(pdk, geo, bits, f"{name}_personality")
-        macro = gdstk.Cell(name)
-        macro.add(gdstk.Reference(bases[(rows, cols)]), gdstk.Reference(pers))
-        add_pin_labels(pdk, geo, macro, rows, cols)
-        lib.add(pers, macro)
-        top.add(gdstk.Reference(macro, origin))
-    lib.add(top)
-    lib.write_gds(str(path), timestamp=GDS_TIMESTAMP)
+    x = 0.0
+    for name in MACROS:
+        lib, _ = rom_macro(pdk, images[name], shapes[name].mux, name)
+        for cell in lib.cells:          # shared cells (bit pair, standard cells) once
+            if cell.name not in have:
+                have.add(cell.name)
+                out.add(cell)
+        macro = next(c for c in lib.cells if c.name == name)
+        (x0, _), (x1, _) = macro.bounding_box()
+        top.add(gdstk.Reference(macro, (x - x0, 0.0)))
+        x += x1 - x0 + gap
+    out.add(top)
+    out.write_gds(str(path), timestamp=GDS_TIMESTAMP)
     return path
 
 
 def readback_images(pdk: PdkConfig, arch: EngineArch, gds: Path) -> dict[str, np.ndarray]:
-    return {name: readback_bits(pdk, gds, s.rows, s.cols, top=name)
+    return {name: readback_bits(pdk, gds, s.rows, s.cols, top=f"{name}_personality")
             for name, s in macro_shapes(arch).items()}
 
 

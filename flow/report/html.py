@@ -51,7 +51,7 @@ def _signoff(m: dict) -> list[list]:
             f"{_fmt(m.get('taalas__engine__verified_tokens', 0))} tokens, "
             f"{_fmt(m.get('taalas__engine__values_checked', 0))} values compared"),
         row("Weights read back from the GDS", "taalas__rom__readback_ok", lambda v: v == 1),
-        row("DRC, ROM tile FEOL+BEOL", "taalas__drc__rom_tile_feol__count", zero,
+        row("DRC, ROM macro tile FEOL+BEOL", "taalas__drc__rom_tile_feol__count", zero,
             f"{_fmt(m.get('taalas__drc__rom_tile_feol__count'))} violations"),
         row("DRC, every ROM macro BEOL+OFFGRID", "taalas__drc__rom_array_beol__count", zero,
             f"{_fmt(m.get('taalas__drc__rom_array_beol__count'))} violations"),
@@ -59,11 +59,25 @@ def _signoff(m: dict) -> list[list]:
             "taalas__xor__non_personalisation_layers", zero,
             f"{_fmt(m.get('taalas__xor__personalisation_diff_count'))} via differences, "
             f"{_fmt(m.get('taalas__xor__non_personalisation_layers'))} other layers"),
-        row("LVS, ROM tile (model's bits)", "taalas__lvs__rom_tile_clean", lambda v: v == 1,
-            f"{_fmt(m.get('taalas__lvs__rom_tile_devices', 0))} devices; whole arrays not "
-            f"checked (flat LVS does not finish, hierarchical LVS: issue 4)"),
+        row("LVS, ROM macro tile (model's bits, with periphery)", "taalas__lvs__rom_tile_clean",
+            lambda v: v == 1,
+            f"{_fmt(m.get('taalas__lvs__rom_tile_devices', 0))} devices; the full macros are "
+            f"not LVS-checked per run (minutes each)"),
         row("Chip-level DRC/LVS", "taalas__chip__drc_count", zero, "no chip top yet (issue 6)"),
     ]
+
+
+def _cell_origin(layout, name: str) -> tuple[float, float]:
+    """Where the first placement of cell `name` puts its origin in the top cell (um)."""
+    target = layout.cell_by_name(name)
+    it = layout.top_cell().begin_instances_rec()
+    while not it.at_end():
+        inst = it.current_inst_element().inst()
+        if inst.cell_index == target:
+            t = it.trans() * inst.trans
+            return t.disp.x * layout.dbu, t.disp.y * layout.dbu
+        it.next()
+    raise ValueError(f"no instance of {name} in {layout.top_cell().name}")
 
 
 def _pictures(pdk: PdkConfig, gds: Path) -> list[tuple[str, str, str]]:
@@ -74,16 +88,18 @@ def _pictures(pdk: PdkConfig, gds: Path) -> list[tuple[str, str, str]]:
 
     layout = kdb.Layout()
     layout.read(str(gds))
-    box = layout.top_cell().dbbox()
-    x0, y0 = box.left, box.bottom
+    ax, ay = _cell_origin(layout, "wrom_personality")
     views = [
         ("ROM macros, whole", "the run's GDS: weight ROM (left) and parameter ROM (right) "
-         "arrays; no chip top yet",
+         "macros, each an array with its periphery; no chip top yet",
          None, (900, 600)),
-        ("Weight ROM corner", "word lines (poly), ground straps and bit lines; via3 = bits",
-         (x0, y0, x0 + 16.0, y0 + 11.0), (800, 550)),
+        ("Weight ROM periphery", "bottom-left corner of the weight ROM: word-line decoder and "
+         "drivers (left of the array), precharge, column select and output flops (below it)",
+         (ax - 40.0, ay - 62.0, ax + 40.0, ay + 30.0), (900, 700)),
+        ("Weight ROM array corner", "word lines (poly), ground straps and bit lines; via3 = "
+         "bits", (ax, ay, ax + 16.0, ay + 11.0), (800, 550)),
         ("Via personalisation patch", "2 x 4 bit cells: red via3 = programmed '1'",
-         (x0, y0, x0 + 3.7, y0 + 2.9), (640, 500)),
+         (ax, ay, ax + 3.7, ay + 2.9), (640, 500)),
     ]
     out = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,14 +188,15 @@ def _model_section(d: RunData) -> list[str]:
 def _area_timing(d: RunData, activity: float) -> list[str]:
     m = d.metrics
     area = []
-    if "taalas__rom__array_area_mm2" in m:
-        area.append(("ROM arrays (weights, scales)", m["taalas__rom__array_area_mm2"] * 1e6))
+    if "taalas__rom__macro_area_mm2" in m:
+        area.append(("ROM macros: arrays", m["taalas__rom__array_area_mm2"] * 1e6))
+        area.append(("ROM macros: periphery", (m["taalas__rom__macro_area_mm2"]
+                                               - m["taalas__rom__array_area_mm2"]) * 1e6))
     if "design__instance__area" in m:
         area.append(("engine core logic", float(m["design__instance__area"])))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
-           "<p>Not in the chart (not in the run yet): ROM periphery (the macro generator "
-           "exists, the run does not use it yet), data memory / KV cache macro, power grid, "
-           "pads.</p>"]
+           "<p>Not in the chart (not generated yet): ROM address predecoders, data memory / "
+           "KV cache macro, power grid, pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []
     ws = m.get("timing__setup__ws")
@@ -199,6 +216,9 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
     if "taalas__rom__array_density_kbit_per_mm2" in m:
         rows.append(["ROM array density", f"{m['taalas__rom__array_density_kbit_per_mm2']:,.0f}"
                      " kbit/mm2 (array only)"])
+    if "taalas__rom__macro_density_kbit_per_mm2" in m:
+        rows.append(["ROM macro density", f"{m['taalas__rom__macro_density_kbit_per_mm2']:,.0f}"
+                     " kbit/mm2 (array and periphery)"])
     params = m.get("taalas__model__parameters")
     if params and "taalas__rom__bits" in m:
         rows.append(["transistors per weight", f"{m['taalas__rom__bits'] / params:.2f} "

@@ -20,16 +20,19 @@ ROM_VARS = [
     Variable("TAALAS_XOR_MODEL_DIR", str | None,
              "Second checkpoint of the same architecture for the personalisation XOR proof; "
              "when unset, the bitwise complement of the model's images is used.", default=None),
-    Variable("TAALAS_DRC_TILE", int, "Rows/columns of the tile checked with FEOL DRC.",
-             default=16),
+    Variable("TAALAS_DRC_TILE", int,
+             "Rows of the macro tile (a whole ROM macro holding the corner of the weight "
+             "image, 16 columns, mux 8) checked with FEOL+BEOL DRC and LVS; a multiple of 8, "
+             "at least 32.", default=32),
 ]
 
 
 @Step.factory.register()
 class RomArray(Step):
-    """The engine's ROM macros (weight ROM, parameter ROM) as GDS with their Verilog views;
-    the weights read back from the GDS alone; DRC (FEOL+BEOL on a tile of the bitcell array,
-    BEOL+OFFGRID on every macro); the XOR proof against a second weight set."""
+    """The engine's ROM macros (weight ROM, parameter ROM: array, word-line decoder/drivers,
+    precharge, column select, output flops) as GDS with their Verilog views; the weights read
+    back from the GDS alone; DRC (FEOL+BEOL and LVS on a whole macro tile holding the model's
+    bits, BEOL+OFFGRID on every macro); the XOR proof against a second weight set."""
 
     id = "Taalas.RomArray"
     name = "Mask-ROM macros"
@@ -49,8 +52,8 @@ class RomArray(Step):
         from taalas_flow.model.golden import quantise_model
         from taalas_flow.model.loader import load_checkpoint
         from taalas_flow.model.rom_image import load_rom_image
-        from taalas_flow.rom.layout import cell_area_mm2, write_rom_array_gds
-        from taalas_flow.rom.netlist import write_array_cdl
+        from taalas_flow.rom.layout import cell_area_mm2
+        from taalas_flow.rom.macro import write_rom_macro
         from taalas_flow.rom.verilog import write_rom_verilog
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
@@ -71,12 +74,13 @@ class RomArray(Step):
             model_from_images(arch, back).same_integers(qm)
 
         tile = self.config["TAALAS_DRC_TILE"]
-        tile_gds = write_rom_array_gds(pdk, imgs["wrom"][:tile, :tile], d / "drc_tile.gds",
-                                       name="rom_tile")
+        tile_bits = np.zeros((tile, 16), np.uint8)
+        corner = imgs["wrom"][:tile, :16]
+        tile_bits[: corner.shape[0], : corner.shape[1]] = corner
+        tile_gds, tile_cdl = d / "drc_tile.gds", d / "drc_tile.cdl"
+        write_rom_macro(pdk, tile_bits, 8, tile_gds, tile_cdl, name="rom_tile")
         feol = run_drc(pdk, tile_gds, d / "drc_tile_feol.lyrdb", feol=True)
-        # LVS of the same tile (flat LVS of whole arrays does not finish: issue 4)
-        tile_cdl = write_array_cdl(pdk, imgs["wrom"][:tile, :tile], d / "drc_tile.cdl",
-                                   "rom_tile")
+        # LVS of the same whole-macro tile (LVS of the full macros takes too long per run)
         lvs = run_lvs(pdk, tile_gds, tile_cdl, d / "lvs_tile")
         beol = run_drc(pdk, gds, d / "drc_array_beol.lyrdb", feol=False)
 
@@ -93,6 +97,8 @@ class RomArray(Step):
 
         bits = sum(int(im.size) for im in imgs.values())
         area = sum(cell_area_mm2(gds, n) for n in shapes)
+        array_area = sum(cell_area_mm2(gds, f"rom_array_{s.rows}x{s.cols}")
+                         for s in shapes.values())
         (d / "rom_macros.json").write_text(json.dumps({
             "macros": {n: {"depth": s.depth, "width": s.width, "mux": s.mux, "rows": s.rows,
                            "cols": s.cols, "ones": int(imgs[n].sum()),
@@ -105,8 +111,10 @@ class RomArray(Step):
         return {DesignFormat.GDS: LLPath(str(gds))}, {
             "taalas__rom__macro_count": len(shapes),
             "taalas__rom__array_bits": bits,
-            "taalas__rom__array_area_mm2": area,
-            "taalas__rom__array_density_kbit_per_mm2": bits / 1000 / area,
+            "taalas__rom__array_area_mm2": array_area,
+            "taalas__rom__array_density_kbit_per_mm2": bits / 1000 / array_area,
+            "taalas__rom__macro_area_mm2": area,
+            "taalas__rom__macro_density_kbit_per_mm2": bits / 1000 / area,
             "taalas__rom__readback_ok": int(weights_ok),
             "taalas__drc__rom_tile_feol__count": feol.violations,
             "taalas__drc__rom_array_beol__count": beol.violations,
