@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--pdk-root", default=None)
     ap.add_argument("--sizes", default="128x128,844x512")
     ap.add_argument("--corners", default="tt,ss")
-    ap.add_argument("--macros", default="32x16x8,64x32x8")
+    ap.add_argument("--macros", default="32x16x8")
     ap.add_argument("--out", type=Path,
                     default=Path(__file__).parent / "results" / "rom_read_timing.json")
     a = ap.parse_args()
