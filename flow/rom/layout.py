@@ -106,11 +106,19 @@ def gds_area_mm2(gds: Path) -> float:
     return (x1 - x0) * (y1 - y0) / 1e6
 
 
+def cell_areas_mm2(gds: Path, cells: list[str]) -> dict[str, float]:
+    """Bounding-box areas of named cells of a GDS file (one read of the file)."""
+    by_name = {c.name: c for c in gdstk.read_gds(str(gds)).cells}
+    out = {}
+    for name in cells:
+        (x0, y0), (x1, y1) = by_name[name].bounding_box()
+        out[name] = (x1 - x0) * (y1 - y0) / 1e6
+    return out
+
+
 def cell_area_mm2(gds: Path, cell: str) -> float:
     """Bounding-box area of a named cell of a GDS file."""
-    c = next(c for c in gdstk.read_gds(str(gds)).cells if c.name == cell)
-    (x0, y0), (x1, y1) = c.bounding_box()
-    return (x1 - x0) * (y1 - y0) / 1e6
+    return cell_areas_mm2(gds, [cell])[cell]
 
 
 def write_rom_array_gds(pdk: PdkConfig, bits: np.ndarray, path: Path, name: str = "rom") -> Path:

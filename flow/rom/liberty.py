@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import gdstk
@@ -55,12 +56,17 @@ def _block(text: str, start: int) -> str:
     raise PdkError("unbalanced braces in liberty file")
 
 
+@lru_cache(maxsize=4)
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
 class PdkLiberty:
     """The few facts the macro's timing view takes from the standard-cell liberty."""
 
     def __init__(self, pdk: PdkConfig, corner: str) -> None:
         self.path = pdk.liberty(corner)
-        self.text = self.path.read_text()
+        self.text = _read(self.path)
         self.prefix = pdk.data["std_cell_library"] + "__"
 
     def cell(self, short: str) -> str:

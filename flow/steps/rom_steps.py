@@ -52,7 +52,7 @@ class RomArray(Step):
         from taalas_flow.model.golden import quantise_model
         from taalas_flow.model.loader import load_checkpoint
         from taalas_flow.model.rom_image import load_rom_image
-        from taalas_flow.rom.layout import cell_area_mm2
+        from taalas_flow.rom.layout import cell_areas_mm2
         from taalas_flow.rom.macro import write_rom_macro
         from taalas_flow.rom.verilog import write_rom_verilog
         from taalas_flow.signoff.drc import run_drc
@@ -96,13 +96,14 @@ class RomArray(Step):
         xor = xor_gds(gds, gds2, pdk.personalisation_gds_layers)
 
         bits = sum(int(im.size) for im in imgs.values())
-        area = sum(cell_area_mm2(gds, n) for n in shapes)
-        array_area = sum(cell_area_mm2(gds, f"rom_array_{s.rows}x{s.cols}")
-                         for s in shapes.values())
+        array_cells = {n: f"rom_array_{s.rows}x{s.cols}" for n, s in shapes.items()}
+        areas = cell_areas_mm2(gds, [*shapes, *array_cells.values()])
+        area = sum(areas[n] for n in shapes)
+        array_area = sum(areas[c] for c in array_cells.values())
         (d / "rom_macros.json").write_text(json.dumps({
             "macros": {n: {"depth": s.depth, "width": s.width, "mux": s.mux, "rows": s.rows,
                            "cols": s.cols, "ones": int(imgs[n].sum()),
-                           "area_mm2": cell_area_mm2(gds, n)} for n, s in shapes.items()},
+                           "area_mm2": areas[n]} for n, s in shapes.items()},
             "bits": bits, "readback_weights_ok": weights_ok,
             "drc_tile_feol_beol": feol.by_rule, "drc_array_beol": beol.by_rule,
             "lvs_tile": {"clean": lvs.clean, "devices": lvs.devices_extracted},
