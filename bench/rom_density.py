@@ -1,12 +1,12 @@
 """ROM compiler benchmark: generation time, readback time and density for 16 kbit, 256 kbit and
-1 Mbit images of random bits, as a bare array and as a whole macro (array, word-line
-decoder/drivers, precharge, column select, output flops). Writes bench/results/rom_density.json.
+1 Mbit images of random bits, as a bare array and as a whole macro (address predecoder, array,
+word-line decoder/drivers, precharge, column select, output flops). Writes
+bench/results/rom_density.json.
 
     python bench/rom_density.py [--pdk-root DIR]
 
-Areas are the bounding boxes of the generated GDS (array: the array cell; macro: the top cell).
-Not in the macro area: the address predecoder and column decoder that turn a binary address into
-the macro's predecoded field, P and SEL lines (not generated yet; see the ROM compiler issue).
+Areas are the bounding boxes of the generated GDS (array: the array cell; macro: the top cell,
+whose pins are the binary address, PRE, CLK and the data outputs).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def measure(pdk, rows: int, cols: int, mux: int, workdir: Path) -> dict:
         "macro_area_mm2": round(macro_mm2, 5),
         "macro_density_kbit_per_mm2": round(rows * cols / 1000 / macro_mm2, 1),
         "periphery_share_of_macro_area": round(1 - area_mm2 / macro_mm2, 4),
-        "macro_excludes": "address predecoder and column decoder (not generated yet)",
+        "macro_pins": "binary address, PRE, CLK, DOUT (predecoder included)",
     }
 
 

@@ -7,8 +7,9 @@ Two measurements:
 - array read path (ideal word-line step, bit line precharged to VDD, met4 and poly parasitics
   from the PDK) for large arrays;
 - whole generated macros (--macros ROWSxCOLSxMUX): the LVS netlist with the PDK's standard-cell
-  transistors, words read through the word-line drivers, precharge, column select and output
-  flops; every DOUT bit compared with the image. No wiring parasitics in this one.
+  transistors, words read from the address pins through the predecoder, word-line decoder and
+  drivers, precharge, column select and output flops; every DOUT bit compared with the image.
+  No wiring parasitics in this one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ def macro_read(pdk, rows: int, cols: int, mux: int, corner: str, workdir: Path) 
     return {"corner": corner, "rows": rows, "cols": cols, "mux": mux,
             "words_read": len(addresses), "bits_checked": int(r.expected.size),
             "ones_read": int(r.expected.sum()), "all_correct": r.passed,
-            "period_ns": r.period_ns, "p_line_to_data_line_ns": round(r.wl_to_dl_ns, 4)}
+            "period_ns": r.period_ns, "p_line_to_data_line_ns": round(r.wl_to_dl_ns, 4),
+            "pre_to_p_line_ns": round(r.pre_to_p_ns, 4),
+            "address_to_field_line_ns": round(r.predecode_f_ns, 4),
+            "address_to_column_select_ns": round(r.predecode_sel_ns, 4),
+            "field_line_to_group_decode_ns": round(r.decoder_ns, 4),
+            "p_line_to_word_line_ns": round(r.driver_ns, 4),
+            "bit_line_to_data_line_ns": round(r.select_ns, 4)}
 
 
 def main() -> None:

@@ -37,3 +37,10 @@ class ToolError(FlowError):
     """An external tool is missing or failed."""
 
     exit_code = 4
+
+
+class SignoffError(FlowError):
+    """The flow finished but its layout failed a check (DRC, LVS, readback, XOR); the run
+    directory and report are kept for inspection."""
+
+    exit_code = 5

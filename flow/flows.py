@@ -46,9 +46,7 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("ROM address predecoder and column decoder (the macros take predecoded word-line "
-         "and column-select lines); LVS of the full macros per run (a macro tile is checked)",
-         "issue 4"),
-        ("chip layout: engine + data memory placement and wiring, chip DRC/LVS, STA on "
+        ("chip layout: engine + data memory placement and wiring, chip DRC/LVS (LVS of the "
+         "full ROM macros with it; per run a whole macro tile is LVS-checked), STA on "
          "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),
     ]

@@ -11,8 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from taalas_flow.die import check_fits
+from taalas_flow.errors import SignoffError
 from taalas_flow.librelane_run import run_flow, synthesis_config
 from taalas_flow.pdk import load_pdk
+from taalas_flow.signoff.verdict import signoff_failures
 
 
 def run_model(model: str, pdk_name: str, pdk_root: Path | None, runs: Path, tag: str,
@@ -42,6 +44,10 @@ def run_model(model: str, pdk_name: str, pdk_root: Path | None, runs: Path, tag:
     _summarise(console, run_dir, dict(state.metrics), TaalasFlow.NOT_IMPLEMENTED)
     index = publish_report(run_dir, pdk_name, pdk_root)
     console.print(f"report: {index}")
+    failures = signoff_failures(dict(state.metrics))
+    if failures:
+        raise SignoffError(f"signoff failed: {'; '.join(failures)}",
+                           f"details in {run_dir} and {index}")
     return run_dir
 
 

@@ -102,7 +102,6 @@ def column_periphery(place: Placement, d: Drawer, x_a: float, cols: int,
         d.pad("met1", ctrl_x, te_y)
     pre_ys = [row_y(1 + mux + k)[0] for k in range(PRE_ROWS)]
     d.vwire("met2", ctrl_x, min(pre_ys), max(pre_ys) + h, d.pad_size("met2", False)[0])
-    d.label("met2", "PRE", ctrl_x, max(pre_ys) + h / 2)
 
     # Select rows: one cell per slice and row; DL_s runs vertically on met2.
     slices = cols // mux

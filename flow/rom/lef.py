@@ -9,6 +9,7 @@ left free for routing over the macro. VNB is the substrate (no drawn pin).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gdstk
@@ -34,16 +35,19 @@ def _pin_rect(polys: list[gdstk.Polygon], x: float, y: float) -> tuple[float, ..
     return best
 
 
-def macro_pins(pdk: PdkConfig, top: gdstk.Cell,
-               skip: tuple[str, ...] = ("BL",)) -> dict[str, tuple[str, tuple[float, ...]]]:
-    """Pin name -> (metal, rectangle) from the top cell's labels on the pin layers. Labels whose
-    name starts with one of `skip` (internal net names) are not pins."""
+# Labels that name internal nets (bit lines, predecoded lines), not pins.
+INTERNAL = re.compile(r"^(BL\d+|F\d+_\d+|P\d|SEL\d+)$")
+
+
+def macro_pins(pdk: PdkConfig, top: gdstk.Cell) -> dict[str, tuple[str, tuple[float, ...]]]:
+    """Pin name -> (metal, rectangle) from the top cell's labels on the pin layers, leaving out
+    the labels of internal nets."""
     by_layer = {pdk.layer(m, "label"): m for m in PIN_LAYERS}
     polys: dict[str, list[gdstk.Polygon]] = {}
     pins: dict[str, tuple[str, tuple[float, ...]]] = {}
     for lb in top.labels:
         metal = by_layer.get((lb.layer, lb.texttype))
-        if metal is None or lb.text.startswith(skip) or lb.text in pins:
+        if metal is None or INTERNAL.match(lb.text) or lb.text in pins:
             continue
         if metal not in polys:
             # Pins are drawn by the generator in the top cell or the one below it, never

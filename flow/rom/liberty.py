@@ -1,16 +1,18 @@
 """Liberty timing view of a ROM macro, one file per corner, from measurements only.
 
-Read protocol (the macro's pins are predecoded; see wordline.py and columns.py): field lines F*
-and column selects SEL* settle while PRE is high; PRE falls; one P line rises; DOUT is captured
-by the rising CLK edge. Where each number comes from:
+Read protocol (see predecode.py, wordline.py and columns.py): the address pins A* settle while
+PRE is high; PRE falls, which lets the addressed word line rise; DOUT is captured by the rising
+CLK edge. Where each number comes from:
 
-- setup of P* to CLK = word-line driver (ngspice on the macro's LVS netlist: P 50 % to word
-  line 50 %) + array access at this macro's size (ngspice read path with the PDK's poly and met4
-  parasitics, far-corner bit, `characterise.py`) + column select (macro netlist: bit line 50 %
-  falling to data line 50 % rising) + the output flop's setup (the PDK's dfxtp_1 liberty, worst
-  entry of its table);
-- setup of F* and SEL* = that + the group decoder (macro netlist: field line to G_g): they must
-  be stable before the P line rises;
+- setup of PRE (falling) to CLK = PRE to P line through the predecoder + word-line driver (both
+  ngspice on the macro's LVS netlist, 50 % to 50 %) + array access at this macro's size
+  (ngspice read path with the PDK's poly and met4 parasitics, far-corner bit,
+  `characterise.py`) + column select (macro netlist: bit line 50 % falling to data line 50 %
+  rising) + the output flop's setup (the PDK's dfxtp_1 liberty, worst entry of its table);
+- setup of A* = the slowest way an address edge reaches a word line or a select (address to
+  field line + group decoder, address to column select, or the P-line gate, each measured on the
+  macro netlist) + driver + array + select + flop setup: a bound, since an address that
+  changes only the column select does not wait for the array;
 - hold of every input = the flop's hold from the PDK (worst entry; the read path only adds
   delay, so this is a safe bound);
 - CLK to DOUT: DOUT is the dfxtp_1 Q pin, so its timing tables are the PDK's own for that pin;
@@ -18,8 +20,8 @@ by the rising CLK edge. Where each number comes from:
 - pin capacitance: the PDK's input capacitance of every cell pin on the net plus the net's own
   wire (its LEF pin shape, with the layer's area and edge capacitance from the technology LEF).
 
-PRE must fall before a P line rises; Liberty has no arc for that, the Verilog model and the
-protocol above state it.
+PRE's setup arc is on its falling edge; its rise (the next precharge) may follow CLK after the
+hold time.
 """
 
 from __future__ import annotations
@@ -36,13 +38,11 @@ import numpy as np
 from taalas_flow.errors import PdkError
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.rom.characterise import _lef_layer_caps, characterise_read
-from taalas_flow.rom.columns import FLOP, INV
+from taalas_flow.rom.columns import FLOP
 from taalas_flow.rom.lef import macro_pins
 from taalas_flow.rom.macro import rom_macro
+from taalas_flow.rom.predecode import PIN_Y, PredecodePlan
 from taalas_flow.rom.simulate import simulate_reads
-from taalas_flow.rom.wordline import DecodePlan
-
-DECODER, DRIVER = "and3_1", "and2_4"
 
 
 def _block(text: str, start: int) -> str:
@@ -121,10 +121,13 @@ class MacroTiming:
     array_access_ns: float
     select_ns: float
     decoder_ns: float
+    pre_to_p_ns: float
+    predecode_f_ns: float
+    predecode_sel_ns: float
     flop_setup_ns: float
     flop_hold_ns: float
-    setup_p_ns: float
-    setup_f_ns: float
+    setup_pre_ns: float
+    setup_addr_ns: float
     sim_clk_to_q_ns: dict
     sim_read_correct: bool
 
@@ -148,31 +151,32 @@ def measure_timing(pdk: PdkConfig, rows: int, cols: int, mux: int, corner: str,
     lib = PdkLiberty(pdk, corner)
     setup = lib.constraint(FLOP, "D", "setup_rising")
     hold = lib.constraint(FLOP, "D", "hold_rising")
-    for name, v in (("driver", sim.driver_ns), ("select", sim.select_ns),
-                    ("decoder", sim.decoder_ns)):
+    stages = {"driver": sim.driver_ns, "select": sim.select_ns, "decoder": sim.decoder_ns,
+              "PRE to P": sim.pre_to_p_ns, "address to field line": sim.predecode_f_ns,
+              "address to column select": sim.predecode_sel_ns}
+    for name, v in stages.items():
         if not np.isfinite(v) or v <= 0:
             raise PdkError(f"macro read simulation at {corner} did not time the {name} stage "
                            f"(see {workdir / 'macro'})")
-    setup_p = sim.driver_ns + arr.access_ns + sim.select_ns + setup
+    read = sim.driver_ns + arr.access_ns + sim.select_ns + setup
+    address = max(sim.predecode_f_ns + sim.decoder_ns, sim.predecode_sel_ns, sim.pre_to_p_ns)
     return MacroTiming(corner, rows, cols, mux, sim.driver_ns, arr.access_ns, sim.select_ns,
-                       sim.decoder_ns, setup, hold, setup_p, setup_p + sim.decoder_ns,
-                       sim.clk_to_q_ns, sim.passed)
+                       sim.decoder_ns, sim.pre_to_p_ns, sim.predecode_f_ns,
+                       sim.predecode_sel_ns, setup, hold, sim.pre_to_p_ns + read,
+                       address + read, sim.clk_to_q_ns, sim.passed)
 
 
 def _pin_loads(pdk: PdkConfig, lib: PdkLiberty, gds_top: gdstk.Cell, rows: int, cols: int,
                mux: int) -> dict[str, float]:
     """pF per input pin: cell pins on the net plus the wire of its pin shape."""
-    plan = DecodePlan(rows)
-    dec = max(lib.capacitance(DECODER, p) for p in ("A", "B", "C"))
-    slices = cols // mux
-    gate: dict[str, float] = {n: 0.0 for n in plan.lines()}
-    for g in range(plan.groups):
-        for n in plan.group_lines(g):
-            gate[n] += dec
-    gate.update({f"P{j}": plan.groups * lib.capacitance(DRIVER, "B") for j in range(4)})
-    gate.update({f"SEL{k}": slices * lib.capacitance(INV, "TE") for k in range(mux)})
-    gate["PRE"] = cols * lib.capacitance(INV, "TE")
-    gate["CLK"] = slices * lib.capacitance(FLOP, "CLK")
+    plan = PredecodePlan(rows, mux)
+    by_cell = {g.out: g for g in plan.sel_gates() + plan.p_gates() + plan.other_gates()}
+    gate: dict[str, float] = {n: 0.0 for n in plan.pins()}
+    for g in by_cell.values():
+        for pin, net in zip(sorted(PIN_Y[g.cell]), g.ins, strict=True):
+            if net in gate:
+                gate[net] += lib.capacitance(g.cell, pin)
+    gate["CLK"] = cols // mux * lib.capacitance(FLOP, "CLK")
     tlef = pdk.path("tech_lef")
     out = {}
     for pin, (metal, (x0, y0, x1, y1)) in macro_pins(pdk, gds_top).items():
@@ -244,10 +248,8 @@ def rom_liberty(pdk: PdkConfig, gds: Path, name: str, t: MacroTiming) -> str:
             continue
         lines += [f'        pin ("{pin}") {{', '            direction : "input";',
                   f"            capacitance : {loads[pin]:.6f};"]
-        if pin != "PRE":
-            setup = t.setup_p_ns if pin.startswith("P") else t.setup_f_ns
-            lines += constraint("setup_rising", setup) + constraint("hold_rising",
-                                                                    t.flop_hold_ns)
+        setup = t.setup_pre_ns if pin == "PRE" else t.setup_addr_ns
+        lines += constraint("setup_rising", setup) + constraint("hold_rising", t.flop_hold_ns)
         lines.append("        }")
     for s in range(t.cols // t.mux):
         lines += [f'        pin ("DOUT{s}") {{', '            direction : "output";']

@@ -8,9 +8,9 @@ image. Device junction areas are not modelled for the periphery (the CDL carries
 delays reported are the transistors' and the bitcells', not the wiring's; devices narrower than
 the models' smallest bin (`spice_models.min_model_w`) are simulated at that width.
 
-One read cycle (period T): PRE high and every P line low while the field lines and SEL move to
-the next address; PRE falls at 0.30 T, the word line's P line rises at 0.35 T, CLK rises at
-0.90 T and DOUT is sampled just before the next rising edge.
+One read cycle (period T): PRE high while the address pins move to the next address (the
+predecoder holds every P line low meanwhile); PRE falls at 0.30 T, which lets the addressed
+word line rise; CLK rises at 0.90 T and DOUT is sampled just before the next rising edge.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.rom.characterise import _run, model_lib
-from taalas_flow.rom.wordline import DecodePlan
+from taalas_flow.rom.predecode import PredecodePlan
 from taalas_flow.toolchain import require_tool
 
 KEEP_PARAMS = ("w", "l")
@@ -65,6 +65,9 @@ class MacroRead:
     driver_ns: float = float("nan")          # P line to word line (decoder/driver)
     select_ns: float = float("nan")          # bit line falling to data line rising
     decoder_ns: float = float("nan")         # field line to group decode output G
+    pre_to_p_ns: float = float("nan")        # PRE falling to P line rising (predecoder)
+    predecode_f_ns: float = float("nan")     # address pin to field line (predecoder)
+    predecode_sel_ns: float = float("nan")   # address pin to column select (predecoder)
     clk_to_q_ns: dict = field(default_factory=dict)   # rise/fall, CLK 50 % to DOUT 50 %
     out_slew_ns: dict = field(default_factory=dict)   # rise/fall, DOUT 20-80 %
 
@@ -86,40 +89,40 @@ def _wave(levels: list[int], times: list[float], vdd: float, start: float = 0.0)
     return _pwl(pts)
 
 
+def _address_edge(name: str, a_old: int, a_new: int, vdd: float, td: float) -> str:
+    """Measure when the lowest address bit that changes between two reads crosses half
+    supply (all address pins switch together)."""
+    b = ((a_old ^ a_new) & -(a_old ^ a_new)).bit_length() - 1
+    return f".meas tran {name} WHEN v(A{b})={vdd / 2} CROSS=1 TD={td:.4f}n"
+
+
 def read_deck(pdk: PdkConfig, cdl: str, name: str, bits: np.ndarray, mux: int,
               addresses: list[int], corner: str, period_ns: float) -> str:
     rows, cols = bits.shape
     c = pdk.data["corners"][corner]
     vdd = c["vdd"]
-    plan = DecodePlan(rows)
+    pre_plan = PredecodePlan(rows, mux)
+    plan = pre_plan.row_plan
+    nbits = pre_plan.address_bits
     width = cols // mux
     # Event times: each cycle contributes its phase boundaries.
-    events: dict[str, list[int]] = {n: [] for n in plan.lines()}
-    events.update({f"P{j}": [] for j in range(4)})
-    events.update({f"SEL{k}": [] for k in range(mux)})
+    events: dict[str, list[int]] = {f"A{b}": [] for b in range(nbits)}
     events.update({"PRE": [], "CLK": []})
     times: list[float] = []
     for i, a in enumerate(addresses):
-        r, k = divmod(a, mux)
-        g, j = divmod(r, 4)
-        fields = set(plan.group_lines(g))
         t0 = i * period_ns
-        # phases: [0, .3) precharge, [.3, .35) released, [.35, .9) word line on, [.9, 1) clock
-        for frac, pre, p_on, clk in ((0.0, 1, False, 0), (0.30, 0, False, 0),
-                                     (0.35, 0, True, 0), (0.90, 0, True, 1)):
+        # phases: [0, .3) precharge while the address moves, [.3, .9) word line on, [.9, 1)
+        # clock
+        for frac, pre, clk in ((0.0, 1, 0), (0.30, 0, 0), (0.90, 0, 1)):
             times.append(t0 + frac * period_ns)
-            for n in plan.lines():
-                events[n].append(int(n in fields))
-            for jj in range(4):
-                events[f"P{jj}"].append(int(p_on and jj == j))
-            for kk in range(mux):
-                events[f"SEL{kk}"].append(int(kk == k))
+            for b in range(nbits):
+                events[f"A{b}"].append(a >> b & 1)
             events["PRE"].append(pre)
             events["CLK"].append(clk)
     # A closing precharge phase, so that the last word is clocked and held.
     times.append(len(addresses) * period_ns)
     for n, v in events.items():
-        v.append(1 if n == "PRE" else 0 if n == "CLK" or n.startswith("P") else v[-1])
+        v.append(1 if n == "PRE" else 0 if n == "CLK" else v[-1])
     t_end = len(addresses) * period_ns + 0.5 * period_ns
     pins = re.search(rf"^\.SUBCKT {re.escape(name)} (.*)$", cdl, re.M).group(1).split()
     lines = [
@@ -145,23 +148,36 @@ def read_deck(pdk: PdkConfig, cdl: str, name: str, bits: np.ndarray, mux: int,
     first = next((i for i, a in enumerate(addresses)
                   if bits[a // mux, a % mux] == 1), None)
     if first is not None:
-        # Stage by stage on the first read of a 1 on output 0: P line, word line, bit line
-        # (falls), data line (rises).
+        # Stage by stage on the first read of a 1 on output 0: PRE falls, P line, word line,
+        # bit line (falls), data line (rises).
         r, k = divmod(addresses[first], mux)
         t0 = first * period_ns
-        td = t0 + 0.3 * period_ns
-        lines += [f".meas tran t_p WHEN v(P{r % 4})={vdd / 2} RISE=1 TD={t0:.4f}n",
+        td = t0 + 0.25 * period_ns
+        lines += [f".meas tran t_pre WHEN v(PRE)={vdd / 2} FALL=1 TD={td:.4f}n",
+                  f".meas tran t_p WHEN v(xrom.p{r % 4})={vdd / 2} RISE=1 TD={td:.4f}n",
                   f".meas tran t_wl WHEN v(xrom.wl{r})={vdd / 2} RISE=1 TD={td:.4f}n",
                   f".meas tran t_bl WHEN v(xrom.bl{k})={vdd / 2} FALL=1 TD={td:.4f}n",
                   f".meas tran t_dl WHEN v(xrom.dl0)={vdd / 2} RISE=1 TD={td:.4f}n"]
-    # Group decoder (field line to G): the first read that moves to another group.
+    # Predecoder (address edge to field line and to column select) and group decoder (field
+    # line to G): the first read that moves to another group, and the first that moves to
+    # another column.
     for i in range(1, len(addresses)):
         g_old, g_new = addresses[i - 1] // mux // 4, addresses[i] // mux // 4
         rising = sorted(set(plan.group_lines(g_new)) - set(plan.group_lines(g_old)))
         if rising:
             ti = i * period_ns - 0.1
-            lines += [f".meas tran t_f WHEN v({rising[0]})={vdd / 2} RISE=1 TD={ti:.4f}n",
+            lines += [_address_edge("t_af", addresses[i - 1], addresses[i], vdd, ti),
+                      f".meas tran t_f WHEN v(xrom.{rising[0].lower()})={vdd / 2} RISE=1 "
+                      f"TD={ti:.4f}n",
                       f".meas tran t_g WHEN v(xrom.g_{g_new})={vdd / 2} RISE=1 TD={ti:.4f}n"]
+            break
+    for i in range(1, len(addresses)):
+        k_old, k_new = addresses[i - 1] % mux, addresses[i] % mux
+        if k_old != k_new:
+            ti = i * period_ns - 0.1
+            lines += [_address_edge("t_as", addresses[i - 1], addresses[i], vdd, ti),
+                      f".meas tran t_sel WHEN v(xrom.sel{k_new})={vdd / 2} RISE=1 "
+                      f"TD={ti:.4f}n"]
             break
     # Clock to output: every read whose output 0 differs from the previous read's.
     for i in range(1, len(addresses)):
@@ -201,6 +217,8 @@ def simulate_reads(pdk: PdkConfig, bits: np.ndarray, mux: int, cdl: str, name: s
     return MacroRead(corner, period_ns, list(addresses), expected,
                      (v > vdd / 2).astype(np.uint8), v, span("t_p", "t_dl"),
                      driver_ns=span("t_p", "t_wl"), select_ns=span("t_bl", "t_dl"),
-                     decoder_ns=span("t_f", "t_g"),
+                     decoder_ns=span("t_f", "t_g"), pre_to_p_ns=span("t_pre", "t_p"),
+                     predecode_f_ns=span("t_af", "t_f"),
+                     predecode_sel_ns=span("t_as", "t_sel"),
                      clk_to_q_ns={e: worst("q", e) for e in ("rise", "fall")},
                      out_slew_ns={e: worst("s", e) for e in ("rise", "fall")})

@@ -181,6 +181,19 @@ def wordline_bank(place: Placement, d: Drawer, plan: DecodePlan) -> BankGeometry
     return geo
 
 
+def decode_pad_ys(place: Placement, plan: DecodePlan) -> dict[str, list[float]]:
+    """Heights of the via pads `wordline_bank` puts on each field line (its decoder inputs)."""
+    per = place.lib.pdk.data["rom"]
+    gp = 2 * float(per["pitch_y"])
+    h = place.lib.cell("and3_1").height
+    out: dict[str, list[float]] = {n: [] for n in plan.lines()}
+    for g in range(plan.groups):
+        y, flip = row_position(g, gp, place.lib.cell("and2_4").height)
+        for pin, line in zip("ABC", plan.group_lines(g), strict=True):
+            out[line].append(y + (h - DEC_PIN_Y[pin] if flip else DEC_PIN_Y[pin]))
+    return out
+
+
 def row_position(g: int, group_pitch: float, row_h: float) -> tuple[float, bool]:
     """Bottom y and orientation (True: MX, VPWR at the bottom) of driver row g."""
     stack, k = divmod(g, 3)

@@ -1,5 +1,6 @@
-"""Whole ROM macro (array, word-line decoder/drivers, precharge, column select, output flops):
-DRC with FEOL and BEOL, LVS against the generated netlist, readback and the personalisation XOR."""
+"""Whole ROM macro (address predecoder, array, word-line decoder/drivers, precharge, column
+select, output flops): DRC with FEOL and BEOL, LVS against the generated netlist, readback and
+the personalisation XOR."""
 
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def test_lvs_clean(pdk, macro, tmp_path: Path) -> None:
     assert r.devices_extracted > bits.size
 
 
-@pytest.mark.parametrize("fault", ["bit", "wiring"])
+@pytest.mark.parametrize("fault", ["bit", "wiring", "predecoder"])
 def test_lvs_detects_a_wrong_netlist(pdk, macro, tmp_path: Path, fault: str) -> None:
     bits, gds, cdl = macro
     text = cdl.read_text()
@@ -52,8 +53,12 @@ def test_lvs_detects_a_wrong_netlist(pdk, macro, tmp_path: Path, fault: str) -> 
         r, c = map(int, np.argwhere(bits == 1)[0])
         old = f"MB_{r}_{c} BL{c} "
         new = f"MB_{r}_{c} n_r{r}_c{c} "
-    else:                    # column 8's select cell wired to the wrong select line
+    elif fault == "wiring":  # column 8's select cell wired to the wrong select line
         old, new = "Xsel_8 BL8 SEL0 ", "Xsel_8 BL8 SEL1 "
+    else:                    # the predecoder's column select 1 fed the wrong polarity of A0
+        old = next(line for line in text.splitlines() if line.startswith("Xpd_SEL1 "))
+        old, new = old, old.replace(" A0 ", " A0_N ", 1)
+        assert new != old
     assert text.count(old) == 1
     bad = tmp_path / "bad.cdl"
     bad.write_text(text.replace(old, new))
@@ -139,35 +144,29 @@ def test_views_lef_matches_layout_and_netlist(pdk, tmp_path: Path) -> None:
 
 
 def test_pin_level_verilog_reads_every_word(pdk, tmp_path: Path) -> None:
-    """The macro's Verilog model, driven through its physical pins with the read protocol of
-    the transistor-level test, returns every word of the image; two word lines at once give the
-    wired-OR the bit lines make."""
+    """The macro's Verilog model, driven through its physical pins (address, PRE, CLK) with the
+    read protocol of the transistor-level test, returns every word of the image; a clock edge
+    while PRE is still high reads as unknown."""
     import shutil
     import subprocess
 
+    from taalas_flow.rom.predecode import PredecodePlan
     from taalas_flow.rom.verilog import rom_macro_verilog, words_from_image
-    from taalas_flow.rom.wordline import DecodePlan
 
     iverilog = shutil.which("iverilog")
     assert iverilog, "iverilog is installed by scripts/install.sh"
     bits = np.random.default_rng(8).integers(0, 2, SHAPE)
     rows, cols = SHAPE
     words = words_from_image(bits, MUX)
-    plan = DecodePlan(rows)
+    nbits = PredecodePlan(rows, MUX).address_bits
+    assert 1 << nbits == rows * MUX
     (tmp_path / "rom.v").write_text(rom_macro_verilog(bits, MUX, "rom"))
-    ins = plan.lines() + [f"P{j}" for j in range(4)] + [f"SEL{k}" for k in range(MUX)] + ["PRE"]
-    steps = []
-    for a in range(rows * MUX):
-        r, k = divmod(a, MUX)
-        on = set(plan.group_lines(r // 4)) | {f"P{r % 4}", f"SEL{k}"}
-        steps.append((f"{a}", on))
-    # Several word lines at once, column 3: each bit line ORs the active rows.
-    both = set(plan.group_lines(0)) | set(plan.group_lines(1)) | {"P0", "P1", "SEL3"}
-    steps.append(("or", both))
+    ins = [f"A{b}" for b in range(nbits)] + ["PRE"]
     body = []
-    for tag, on in steps:
-        body.append("    " + " ".join(f"{n} = {int(n in on)};" for n in ins))
-        body.append(f'    #5 CLK = 1; #1 $display("{tag} %b", DOUT); #4 CLK = 0;')
+    for a in range(rows * MUX):
+        body.append("    PRE = 1; " + " ".join(f"A{b} = {a >> b & 1};" for b in range(nbits)))
+        body.append(f'    #3 PRE = 0; #2 CLK = 1; #1 $display("{a} %b", DOUT); #4 CLK = 0;')
+    body.append('    PRE = 1; #5 CLK = 1; #1 $display("pre %b", DOUT); #4 CLK = 0;')
     decl = ", ".join(ins)
     (tmp_path / "tb.v").write_text(
         f"`timescale 1ns/1ps\nmodule tb;\n  reg {decl}, CLK = 0;\n"
@@ -183,8 +182,4 @@ def test_pin_level_verilog_reads_every_word(pdk, tmp_path: Path) -> None:
     assert len(got) == rows * MUX + 1
     for a in range(rows * MUX):
         assert got[str(a)] == list(words[a]), a
-    # Field lines of groups 0 and 1 with P0 and P1 turn on rows 0, 1, 4 and 5.
-    active = [r for r in range(rows)
-              if set(plan.group_lines(r // 4)) <= both and f"P{r % 4}" in both]
-    assert active == [0, 1, 4, 5]
-    assert got["or"] == [int(bits[active, s * MUX + 3].max()) for s in range(cols // MUX)]
+    assert got["pre"] == [-1] * (cols // MUX)

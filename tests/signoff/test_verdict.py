@@ -1,0 +1,26 @@
+"""A finished run's signoff verdict from its metrics: what makes `taalas-flow run` exit non-zero."""
+
+from taalas_flow.signoff.verdict import signoff_failures
+
+CLEAN = {
+    "taalas__drc__rom_tile_feol__count": 0,
+    "taalas__drc__rom_array_beol__count": 0,
+    "taalas__lvs__rom_tile_clean": 1,
+    "taalas__lvs__rom_tile_devices": 570,
+    "taalas__rom__readback_ok": 1,
+    "taalas__xor__non_personalisation_layers": 0,
+    "taalas__xor__personalisation_diff_count": 207237,
+}
+
+
+def test_clean_run_passes() -> None:
+    assert signoff_failures(CLEAN) == []
+
+
+def test_each_failed_check_is_named() -> None:
+    bad = CLEAN | {"taalas__drc__rom_array_beol__count": 10, "taalas__lvs__rom_tile_clean": 0,
+                   "taalas__rom__readback_ok": 0, "taalas__xor__non_personalisation_layers": 2}
+    f = signoff_failures(bad)
+    assert f == ["DRC rom_array_beol: 10 violations", "LVS rom_tile: not clean",
+                 "readback: the weights read back from the GDS differ from the model",
+                 "XOR: 2 layers other than the personalisation layer differ"]
