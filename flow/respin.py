@@ -35,7 +35,13 @@ def _base_settings(base_run: Path) -> dict:
 def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None = None) -> dict:
     from taalas_flow.die import check_fits
     from taalas_flow.engine.arch import EngineArch
-    from taalas_flow.engine.rom_macros import MACROS, macro_images, macro_shapes, readback_model
+    from taalas_flow.engine.rom_macros import (
+        bank_images,
+        macro_images,
+        macro_shapes,
+        pdk_macro_shapes,
+        readback_model,
+    )
     from taalas_flow.model.config import LlamaConfig
     from taalas_flow.model.golden import quantise_model
     from taalas_flow.model.loader import load_checkpoint
@@ -67,12 +73,14 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     lib = gdstk.read_gds(str(base["gds"]))
     cells = {c.name: c for c in lib.cells}
     geo = bitcell_geometry(pdk)
-    for name in MACROS:
-        target = cells.get(f"{name}_personality")
-        if target is None:
-            raise InputError(f"base GDS {base['gds']} has no {name}_personality cell")
-        target.remove(*target.polygons)
-        target.add(*personality_cell(pdk, geo, images[name], "new").polygons)
+    for name, shape in pdk_macro_shapes(pdk, arch).items():
+        for bank, img in bank_images(shape, images[name]).items():
+            target = cells.get(f"{bank}_personality")
+            if target is None:
+                raise InputError(f"base GDS {base['gds']} has no {bank}_personality cell",
+                                 "re-spin a base run made by this version of taalas-flow")
+            target.remove(*target.polygons)
+            target.add(*personality_cell(pdk, geo, img, "new").polygons)
     gds = gds_dir / GDS_NAME
     lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
     t_gds = time.perf_counter() - t0

@@ -3,9 +3,15 @@ ROM macros (array + periphery, flow/rom/macro.py) in one GDS, and back. The macr
 their placement depend only on the architecture, so two models of one architecture differ only
 in via3.
 
+A logical ROM (what the RTL addresses: `wrom`, `prom`) wider than the longest word line the PDK
+config allows (`rom.max_wordline_cols`) is built as column banks: macros `<name>0`,
+`<name>1`, ... side by side, each holding a slice of every word's bits and sharing the address.
+The unstrapped poly word line's delay grows with the square of its length, so this is what
+keeps the weight ROM's read inside the engine's clock.
+
 Every macro of the engine lives in one GDS under the top cell `taalas_roms`, placed left to
 right in a fixed order; `readback_model` recovers the quantised model from that GDS alone (from
-each macro's `<name>_personality` cell: the periphery has via3 of its own).
+each macro's `<macro>_personality` cell: the periphery has via3 of its own).
 """
 
 from __future__ import annotations
@@ -40,13 +46,24 @@ class MacroShape:
     width: int          # bits per word
     mux: int            # words per physical row
 
+    banks: int = 1      # column banks: physical macros side by side, sharing the address
+
     @property
     def rows(self) -> int:
         return max(MIN_ROWS, -(-self.depth // (ROW_STEP * self.mux)) * ROW_STEP)
 
     @property
     def cols(self) -> int:
+        """Columns of the whole logical image (all banks)."""
         return self.width * self.mux
+
+    @property
+    def bank_cols(self) -> int:
+        return self.cols // self.banks
+
+    @property
+    def bank_names(self) -> list[str]:
+        return [f"{self.name}{k}" for k in range(self.banks)]
 
 
 def _best_mux(depth: int, width: int) -> int:
@@ -62,11 +79,35 @@ def _best_mux(depth: int, width: int) -> int:
     return best
 
 
-def macro_shapes(arch: EngineArch) -> dict[str, MacroShape]:
+def _banks(width: int, mux: int, max_cols: int) -> int:
+    """Fewest banks that divide the word evenly and keep each bank's word line within
+    max_cols columns."""
+    for banks in range(1, width + 1):
+        if width % banks == 0 and width // banks * mux <= max_cols:
+            return banks
+    return width
+
+
+def macro_shapes(arch: EngineArch, max_wordline_cols: int = MAX_COLS) -> dict[str, MacroShape]:
     m = rom_map(arch)
     dims = {"wrom": (m.weight_depth, arch.weight_word_bits),
             "prom": (m.param_depth, arch.param_word_bits)}
-    return {n: MacroShape(n, d, w, _best_mux(d, w)) for n, (d, w) in dims.items()}
+    out = {}
+    for n, (d, w) in dims.items():
+        mux = _best_mux(d, w)
+        out[n] = MacroShape(n, d, w, mux, _banks(w, mux, max_wordline_cols))
+    return out
+
+
+def pdk_macro_shapes(pdk: PdkConfig, arch: EngineArch) -> dict[str, MacroShape]:
+    return macro_shapes(arch, int(pdk.data["rom"]["max_wordline_cols"]))
+
+
+def bank_images(shape: MacroShape, image: np.ndarray) -> dict[str, np.ndarray]:
+    """A logical image split into its banks: bit j of every word sits in columns
+    j * mux .. j * mux + mux - 1, so each bank is a contiguous slice of columns."""
+    c = shape.bank_cols
+    return {n: image[:, k * c:(k + 1) * c] for k, n in enumerate(shape.bank_names)}
 
 
 def macro_images(arch: EngineArch, qm: QuantModel) -> dict[str, np.ndarray]:
@@ -80,32 +121,44 @@ def macro_images(arch: EngineArch, qm: QuantModel) -> dict[str, np.ndarray]:
     return out
 
 
+def physical_macros(pdk: PdkConfig, arch: EngineArch) -> list[str]:
+    """Names of the macros in the GDS, in placement order."""
+    shapes = pdk_macro_shapes(pdk, arch)
+    return [b for name in MACROS for b in shapes[name].bank_names]
+
+
 def write_macros_gds(pdk: PdkConfig, arch: EngineArch, images: dict[str, np.ndarray],
                      path: Path) -> Path:
-    shapes = macro_shapes(arch)
+    """Every bank of every logical ROM (`images` are the logical images) as a whole macro."""
+    shapes = pdk_macro_shapes(pdk, arch)
     gap = float(pdk.data["rom"]["macro_spacing"])
     out = gdstk.Library(unit=1e-6, precision=1e-9)
     have: set[str] = set()
     top = gdstk.Cell(TOP)
     x = 0.0
     for name in MACROS:
-        lib, _ = rom_macro(pdk, images[name], shapes[name].mux, name)
-        for cell in lib.cells:          # shared cells (bit pair, standard cells) once
-            if cell.name not in have:
-                have.add(cell.name)
-                out.add(cell)
-        macro = next(c for c in lib.cells if c.name == name)
-        (x0, _), (x1, _) = macro.bounding_box()
-        top.add(gdstk.Reference(macro, (x - x0, 0.0)))
-        x += x1 - x0 + gap
+        for bank, img in bank_images(shapes[name], images[name]).items():
+            lib, _ = rom_macro(pdk, img, shapes[name].mux, bank)
+            for cell in lib.cells:          # shared cells (bit pair, array, std cells) once
+                if cell.name not in have:
+                    have.add(cell.name)
+                    out.add(cell)
+            macro = next(c for c in lib.cells if c.name == bank)
+            (x0, _), (x1, _) = macro.bounding_box()
+            top.add(gdstk.Reference(macro, (x - x0, 0.0)))
+            x += x1 - x0 + gap
     out.add(top)
     out.write_gds(str(path), timestamp=GDS_TIMESTAMP)
     return path
 
 
 def readback_images(pdk: PdkConfig, arch: EngineArch, gds: Path) -> dict[str, np.ndarray]:
-    return {name: readback_bits(pdk, gds, s.rows, s.cols, top=f"{name}_personality")
-            for name, s in macro_shapes(arch).items()}
+    """The logical image of each ROM, from its banks' personality cells."""
+    out = {}
+    for name, s in pdk_macro_shapes(pdk, arch).items():
+        out[name] = np.hstack([readback_bits(pdk, gds, s.rows, s.bank_cols,
+                                             top=f"{b}_personality") for b in s.bank_names])
+    return out
 
 
 def model_from_images(arch: EngineArch, images: dict[str, np.ndarray]) -> QuantModel:

@@ -88,14 +88,15 @@ def _pictures(pdk: PdkConfig, gds: Path) -> list[tuple[str, str, str]]:
 
     layout = kdb.Layout()
     layout.read(str(gds))
-    ax, ay = _cell_origin(layout, "wrom_personality")
+    ax, ay = _cell_origin(layout, "wrom0_personality")
     views = [
-        ("ROM macros, whole", "the run's GDS: weight ROM (left) and parameter ROM (right) "
-         "macros, each an array with its periphery; no chip top yet",
+        ("ROM macros, whole", "the run's GDS: weight ROM (left) and parameter ROM (right), "
+         "each as column banks of whole macros (array and periphery); no chip top yet",
          None, (900, 600)),
-        ("Weight ROM periphery", "bottom-left corner of the weight ROM: word-line decoder and "
-         "drivers (left of the array), precharge, column select and output flops (below it)",
-         (ax - 40.0, ay - 62.0, ax + 40.0, ay + 30.0), (900, 700)),
+        ("Weight ROM periphery", "bottom-left corner of weight ROM bank 0: address predecoder "
+         "(far left), word-line decoder and drivers (left of the array), precharge, column "
+         "select and output flops (below it)",
+         (ax - 62.0, ay - 62.0, ax + 38.0, ay + 40.0), (900, 920)),
         ("Weight ROM array corner", "word lines (poly), ground straps and bit lines; via3 = "
          "bits", (ax, ay, ax + 16.0, ay + 11.0), (800, 550)),
         ("Via personalisation patch", "2 x 4 bit cells: red via3 = programmed '1'",
@@ -195,8 +196,8 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
     if "design__instance__area" in m:
         area.append(("engine core logic", float(m["design__instance__area"])))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
-           "<p>Not in the chart (not generated yet): ROM address predecoders, data memory / "
-           "KV cache macro, power grid, pads.</p>"]
+           "<p>Not in the chart (not generated yet): data memory / KV cache macro, power "
+           "grid, pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []
     ws = m.get("timing__setup__ws")

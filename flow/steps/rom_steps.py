@@ -44,8 +44,8 @@ class RomArray(Step):
         from taalas_flow.engine.arch import EngineArch
         from taalas_flow.engine.rom_macros import (
             macro_images,
-            macro_shapes,
             model_from_images,
+            pdk_macro_shapes,
             readback_images,
             write_macros_gds,
         )
@@ -63,7 +63,7 @@ class RomArray(Step):
         d = Path(self.step_dir)
         qm = load_rom_image(Path(str(state_in[ROM_IMAGE])))
         arch = EngineArch(qm.config, qm.bits, qm.block, self.config["TAALAS_ENGINE_LANES"])
-        shapes = macro_shapes(arch)
+        shapes = pdk_macro_shapes(pdk, arch)
         imgs = macro_images(arch, qm)
         gds = write_macros_gds(pdk, arch, imgs, d / "taalas_roms.gds")
         for name, shape in shapes.items():
@@ -96,21 +96,24 @@ class RomArray(Step):
         xor = xor_gds(gds, gds2, pdk.personalisation_gds_layers)
 
         bits = sum(int(im.size) for im in imgs.values())
-        array_cells = {n: f"rom_array_{s.rows}x{s.cols}" for n, s in shapes.items()}
-        areas = cell_areas_mm2(gds, [*shapes, *array_cells.values()])
-        area = sum(areas[n] for n in shapes)
-        array_area = sum(areas[c] for c in array_cells.values())
+        array_cells = {n: f"rom_array_{s.rows}x{s.bank_cols}" for n, s in shapes.items()}
+        banks = [b for s in shapes.values() for b in s.bank_names]
+        areas = cell_areas_mm2(gds, [*banks, *array_cells.values()])
+        area = sum(areas[b] for b in banks)
+        array_area = sum(areas[array_cells[n]] * s.banks for n, s in shapes.items())
         (d / "rom_macros.json").write_text(json.dumps({
             "macros": {n: {"depth": s.depth, "width": s.width, "mux": s.mux, "rows": s.rows,
-                           "cols": s.cols, "ones": int(imgs[n].sum()),
-                           "area_mm2": areas[n]} for n, s in shapes.items()},
+                           "cols": s.cols, "banks": s.banks, "bank_cols": s.bank_cols,
+                           "ones": int(imgs[n].sum()),
+                           "area_mm2": sum(areas[b] for b in s.bank_names)}
+                       for n, s in shapes.items()},
             "bits": bits, "readback_weights_ok": weights_ok,
             "drc_tile_feol_beol": feol.by_rule, "drc_array_beol": beol.by_rule,
             "lvs_tile": {"clean": lvs.clean, "devices": lvs.devices_extracted},
             "xor_reference": other or "bitwise complement", "xor_differing": xor.differing,
         }, indent=2) + "\n")
         return {DesignFormat.GDS: LLPath(str(gds))}, {
-            "taalas__rom__macro_count": len(shapes),
+            "taalas__rom__macro_count": len(banks),
             "taalas__rom__array_bits": bits,
             "taalas__rom__array_area_mm2": array_area,
             "taalas__rom__array_density_kbit_per_mm2": bits / 1000 / array_area,

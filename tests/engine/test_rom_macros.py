@@ -8,8 +8,11 @@ import pytest
 
 from taalas_flow.engine.arch import EngineArch
 from taalas_flow.engine.rom_macros import (
+    bank_images,
     macro_images,
     macro_shapes,
+    pdk_macro_shapes,
+    physical_macros,
     readback_model,
     write_macros_gds,
 )
@@ -54,6 +57,26 @@ def test_physical_images_hold_the_words(ckpts) -> None:
         assert not words_from_image(img, s.mux)[s.depth:].any()      # padding is empty
 
 
+def test_wide_roms_become_column_banks(ckpts, pdk_root: Path) -> None:
+    """Word lines stay within the PDK config's limit, and the banks of a ROM hold every bit of
+    its logical image once."""
+    pdk = load_pdk("sky130", pdk_root)
+    qm = quantise_model(ckpts[0], 4, 32)
+    arch = EngineArch(qm.config, 4, 32, 8)
+    limit = pdk.data["rom"]["max_wordline_cols"]
+    logical = macro_shapes(arch)
+    images = macro_images(arch, qm)
+    for name, s in pdk_macro_shapes(pdk, arch).items():
+        assert s.bank_cols <= limit and s.banks * s.bank_cols == s.cols
+        assert (s.rows, s.mux, s.cols) == (logical[name].rows, logical[name].mux,
+                                           logical[name].cols)
+        banks = bank_images(s, images[name])
+        assert list(banks) == s.bank_names
+        assert np.array_equal(np.hstack(list(banks.values())), images[name])
+    assert logical["wrom"].cols > limit            # tiny-llama's weight ROM does need banks
+    assert len(physical_macros(pdk, arch)) > len(logical)
+
+
 def test_gds_readback_and_xor(ckpts, pdk_root: Path, tmp_path: Path) -> None:
     pdk = load_pdk("sky130", pdk_root)
     qa, qb = (quantise_model(c, 4, 32) for c in ckpts)
@@ -68,6 +91,10 @@ def test_gds_readback_and_xor(ckpts, pdk_root: Path, tmp_path: Path) -> None:
     assert not readback_model(pdk, arch, a).same_integers(qb)
     xor = xor_gds(a, b, pdk.personalisation_gds_layers)
     assert xor.only_allowed and xor.allowed_diff_count > 100_000
+    import gdstk
+
+    names = set(gdstk.read_rawcells(str(a)))
+    assert all(f"{m}_personality" in names for m in physical_macros(pdk, arch))
     again = write_macros_gds(pdk, arch, macro_images(arch, qa), tmp_path / "a2.gds")
     assert a.read_bytes() == again.read_bytes()                      # deterministic
 
