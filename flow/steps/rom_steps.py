@@ -20,10 +20,12 @@ ROM_VARS = [
     Variable("TAALAS_XOR_MODEL_DIR", str | None,
              "Second checkpoint of the same architecture for the personalisation XOR proof; "
              "when unset, the bitwise complement of the model's images is used.", default=None),
-    Variable("TAALAS_DRC_TILE", int,
+    Variable("TAALAS_DRC_TILE", int | None,
              "Rows of the macro tile (a whole ROM macro holding the corner of the weight "
              "image, 16 columns, mux 8) checked with FEOL+BEOL DRC and LVS; a multiple of 8, "
-             "at least 32.", default=32),
+             "at least 32. Unset: the rows of the engine's shortest ROM, so the tile's "
+             "predecoder, row decoder and field-line drops are those of a real macro.",
+             default=None),
 ]
 
 
@@ -73,7 +75,7 @@ class RomArray(Step):
         weights_ok = all(np.array_equal(back[n], imgs[n]) for n in imgs) and \
             model_from_images(arch, back).same_integers(qm)
 
-        tile = self.config["TAALAS_DRC_TILE"]
+        tile = self.config["TAALAS_DRC_TILE"] or min(s.rows for s in shapes.values())
         tile_bits = np.zeros((tile, 16), np.uint8)
         corner = imgs["wrom"][:tile, :16]
         tile_bits[: corner.shape[0], : corner.shape[1]] = corner
