@@ -38,7 +38,6 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     from taalas_flow.engine.rom_macros import (
         bank_images,
         macro_images,
-        macro_shapes,
         pdk_macro_shapes,
         readback_model,
     )
@@ -73,7 +72,8 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     lib = gdstk.read_gds(str(base["gds"]))
     cells = {c.name: c for c in lib.cells}
     geo = bitcell_geometry(pdk)
-    for name, shape in pdk_macro_shapes(pdk, arch).items():
+    shapes = pdk_macro_shapes(pdk, arch)
+    for name, shape in shapes.items():
         for bank, img in bank_images(shape, images[name]).items():
             target = cells.get(f"{bank}_personality")
             if target is None:
@@ -89,7 +89,7 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     xor = xor_gds(base["gds"], gds, pdk.personalisation_gds_layers)
     views = out / "views"
     views.mkdir(exist_ok=True)
-    for name, shape in macro_shapes(arch).items():
+    for name, shape in shapes.items():
         write_rom_verilog(images[name], shape.mux, f"taalas_engine_{name}", views / f"{name}.v")
     wall = time.perf_counter() - t0
     base_wall = sum(s for _, s in collect(base_run).stages)

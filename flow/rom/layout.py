@@ -30,10 +30,14 @@ def bitpair_cell(pdk: PdkConfig, geo: BitcellGeometry) -> gdstk.Cell:
     return cell
 
 
+def array_cell_name(rows: int, cols: int) -> str:
+    return f"rom_array_{rows}x{cols}"
+
+
 def base_array_cell(pdk: PdkConfig, geo: BitcellGeometry, rows: int, cols: int,
                     pair: gdstk.Cell) -> gdstk.Cell:
     """Everything of the array that does not depend on the contents."""
-    cell = gdstk.Cell(f"rom_array_{rows}x{cols}")
+    cell = gdstk.Cell(array_cell_name(rows, cols))
     cell.add(gdstk.Reference(pair, (0, 0), columns=cols, rows=rows // 2,
                              spacing=(geo.pitch_x, geo.pitch_y)))
     height = rows // 2 * geo.pitch_y

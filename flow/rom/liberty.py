@@ -41,7 +41,7 @@ from taalas_flow.rom.characterise import _lef_layer_caps, characterise_read
 from taalas_flow.rom.columns import FLOP
 from taalas_flow.rom.lef import macro_pins
 from taalas_flow.rom.macro import rom_macro
-from taalas_flow.rom.predecode import PIN_Y, PredecodePlan
+from taalas_flow.rom.predecode import PredecodePlan
 from taalas_flow.rom.simulate import simulate_reads
 
 
@@ -170,10 +170,9 @@ def _pin_loads(pdk: PdkConfig, lib: PdkLiberty, gds_top: gdstk.Cell, rows: int, 
                mux: int) -> dict[str, float]:
     """pF per input pin: cell pins on the net plus the wire of its pin shape."""
     plan = PredecodePlan(rows, mux)
-    by_cell = {g.out: g for g in plan.sel_gates() + plan.p_gates() + plan.other_gates()}
     gate: dict[str, float] = {n: 0.0 for n in plan.pins()}
-    for g in by_cell.values():
-        for pin, net in zip(sorted(PIN_Y[g.cell]), g.ins, strict=True):
+    for g in plan.gates():
+        for pin, net in g.inputs.items():
             if net in gate:
                 gate[net] += lib.capacitance(g.cell, pin)
     gate["CLK"] = cols // mux * lib.capacitance(FLOP, "CLK")

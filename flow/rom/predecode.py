@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.layout.rows import Placement, fill_row
 from taalas_flow.rom.columns import SEL_TE_Y, ColumnGeometry
-from taalas_flow.rom.wordline import BankGeometry, DecodePlan, decode_pad_ys
+from taalas_flow.rom.wordline import BankGeometry, DecodePlan
 
 TAP = "tapvpwrvgnd_1"
 # Contact heights on each input pin (cell frame, unflipped). Stubs run left from the pins at
@@ -48,6 +48,7 @@ LINK_Y = 2.1            # the PRE link's met3 track in the top precharge row (ce
 # (the mcon's met1 enclosure). A full-height stub would pass a via pad on a line 0.125 um away.
 PATCH_H = 0.23
 DROP_CLEAR = 0.47       # via2 pad half-height + decoder via1 pad half-height + met2 spacing
+SEL_DROP_DX = 0.6       # a select's via down to its SEL line, left of the column controls
 AND_BY_INPUTS = {1: "buf_4", 2: "and2_4", 3: "and3_4", 4: "and4_2"}
 
 
@@ -57,6 +58,11 @@ class Gate:
     out: str                     # output net
     ins: tuple[str, ...]         # input nets, in pin order A, B, C, D
     to: str                      # "strip": a strip line; "bank": an F/P line; "sel": a SEL line
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """Input pin -> net."""
+        return dict(zip(sorted(PIN_Y[self.cell]), self.ins, strict=True))
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,9 @@ class PredecodePlan:
             bit += b
         return out
 
+    def gates(self) -> list[Gate]:
+        return self.sel_gates() + self.p_gates() + self.other_gates()
+
     def row_gates(self, column_rows: int) -> list[Gate]:
         """Gate of each strip row: SEL_k in select row 1 + k, P_j in precharge row
         1 + MUX + j, the rest in row 0 and above the column rows."""
@@ -182,12 +191,12 @@ def predecoder(place: Placement, d: Drawer, plan: PredecodePlan, bank: BankGeome
     strap_x = {"VGND": x0 + sw / 2, "VPWR": x0 + 2 * sw}
     for x in strap_x.values():
         d.vwire("met2", x, colg.bottom - 0.5, top + 0.5, sw)
+    pins = plan.pins()
     for n, x in line_x.items():
         d.vwire("met2", x, colg.bottom, top)
-        if n in plan.pins():
+        if n in pins:
             d.label("met2", n, x, colg.bottom + 0.2)
     bank_drop: dict[str, float] = {}
-    bank_pads = decode_pad_ys(place, plan.row_plan)
     for i in range(nrows):
         y, flip = colg.bottom + i * h, bool(i % 2)
         # Rails join the column rows' rails (which start at x = 0) below the array; above,
@@ -205,12 +214,12 @@ def predecoder(place: Placement, d: Drawer, plan: PredecodePlan, bank: BankGeome
             if g.to == "strip":
                 _drop(d, line_x[g.out], ox, oy, oy, "met2")
             elif g.to == "bank":
-                dy = _clear_drop(bank, g.out, oy, bank_pads)
+                dy = _clear_drop(bank, g.out, oy)
                 _drop(d, bank.line_x[g.out], ox, oy, dy, "met2")
                 bank_drop[g.out] = dy
             else:                       # a column select: down onto its met1 SEL line
-                _drop(d, colg.ctrl_x - 0.6, ox, oy, oy, "met1")
-                d.hwire("met1", colg.ctrl_x - 0.6, colg.ctrl_x, oy, PATCH_H)
+                _drop(d, colg.ctrl_x - SEL_DROP_DX, ox, oy, oy, "met1")
+                d.hwire("met1", colg.ctrl_x - SEL_DROP_DX, colg.ctrl_x, oy, PATCH_H)
         if i == colg.rows - 1:      # the top precharge row
             # PRE reaches the precharge cells' enable line on its own met3 track.
             ly = y + h - LINK_Y if flip else y + LINK_Y
@@ -228,11 +237,9 @@ def _place_gate(place: Placement, d: Drawer, g: Gate, x: float, y: float, flip: 
                 line_x: dict[str, float]) -> tuple[float, float]:
     """Place one gate, run a met1 stub from each input pin left to its line, and lift the
     output to met3; returns the output's contact point."""
-    pins = sorted(PIN_Y[g.cell])
     out_pin, out_y = OUT.get(g.cell, ("X", OUT_RIGHT_Y))
-    cell = place.place(g.cell, f"pd_{g.out}", x, y, flip,
-                       **dict(zip(pins, g.ins, strict=True)), **{out_pin: g.out})
-    for pin, net in zip(pins, g.ins, strict=True):
+    cell = place.place(g.cell, f"pd_{g.out}", x, y, flip, **g.inputs, **{out_pin: g.out})
+    for pin, net in g.inputs.items():
         px, py = cell.point(pin, place.lib, PIN_Y[g.cell][pin])
         d.cut("mcon", px, py)
         d.rect("met1", (px - 0.145, py - PATCH_H / 2, px + 0.145, py + PATCH_H / 2))
@@ -266,12 +273,12 @@ def _via_down(d: Drawer, x: float, y: float, metal: str) -> None:
     d.pad(metal, x, y, horizontal=horizontal)
 
 
-def _clear_drop(bank: BankGeometry, line: str, y: float, pads: dict[str, list[float]]) -> float:
+def _clear_drop(bank: BankGeometry, line: str, y: float) -> float:
     """A height near y for the via onto a bank line whose met2 pad keeps clear of the
     decoder's via pads on the neighbouring lines (0.46 um apart, so they must not overlap in
     y); the met3 track jogs to it along the line."""
     xs = bank.line_x
-    near = [ys for n, ys in pads.items() if n != line and abs(xs[n] - xs[line]) < 0.5]
+    near = [ys for n, ys in bank.pad_ys.items() if n != line and abs(xs[n] - xs[line]) < 0.5]
     for k in range(13):
         cand = snap(y + (k + 1) // 2 * 0.1 * (1 if k % 2 else -1))
         if all(abs(cand - p) >= DROP_CLEAR for ys in near for p in ys):

@@ -16,7 +16,7 @@ word line at the array edge. Nothing here depends on the ROM contents.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from taalas_flow.errors import InputError
 from taalas_flow.layout.draw import Drawer, snap
@@ -75,6 +75,8 @@ class BankGeometry:
     strap_x: dict[str, float]     # met2 power straps (centre)
     cells_x0: float
     cells_x1: float
+    # Heights of the decoder-input via pads `wordline_bank` put on each field line.
+    pad_ys: dict[str, list[float]] = field(default_factory=dict)
 
 
 def bank_geometry(place: Placement, plan: DecodePlan) -> BankGeometry:
@@ -119,6 +121,7 @@ def wordline_bank(place: Placement, d: Drawer, plan: DecodePlan) -> BankGeometry
     hvtp_h = place.lib.cell("and2_4").height
     wl_y = [(a + b) / 2 for a, b in per["poly_wl_y"]]
     rail_vias: set[tuple[str, float]] = set()
+    pad_ys: dict[str, list[float]] = {n: [] for n in plan.lines()}
     for g in range(plan.groups):
         y, flip = row_position(g, gp, hvtp_h)
         rails = place.rails(d, 0, geo.cells_x1, y, flip)
@@ -136,6 +139,7 @@ def wordline_bank(place: Placement, d: Drawer, plan: DecodePlan) -> BankGeometry
             d.hwire("met1", geo.line_x[line], px + 0.145, py, 0.23)
             d.stack(geo.line_x[line], py, "met1", "met2", pads=True)
             d.pad("met1", geo.line_x[line], py)
+            pad_ys[line].append(py)
         gx, gy = dec.point("X", place.lib, G_Y)
         d.cut("mcon", gx, gy)
         x += SITES["and3_1"] * site
@@ -178,20 +182,7 @@ def wordline_bank(place: Placement, d: Drawer, plan: DecodePlan) -> BankGeometry
     for net, ry in sorted(rail_vias):
         for dx in (-sw / 4, sw / 4):
             d.cut("via", geo.strap_x[net] + dx, ry)
-    return geo
-
-
-def decode_pad_ys(place: Placement, plan: DecodePlan) -> dict[str, list[float]]:
-    """Heights of the via pads `wordline_bank` puts on each field line (its decoder inputs)."""
-    per = place.lib.pdk.data["rom"]
-    gp = 2 * float(per["pitch_y"])
-    h = place.lib.cell("and3_1").height
-    out: dict[str, list[float]] = {n: [] for n in plan.lines()}
-    for g in range(plan.groups):
-        y, flip = row_position(g, gp, place.lib.cell("and2_4").height)
-        for pin, line in zip("ABC", plan.group_lines(g), strict=True):
-            out[line].append(y + (h - DEC_PIN_Y[pin] if flip else DEC_PIN_Y[pin]))
-    return out
+    return replace(geo, pad_ys=pad_ys)
 
 
 def row_position(g: int, group_pitch: float, row_h: float) -> tuple[float, bool]:

@@ -48,13 +48,14 @@ class RomArray(Step):
             macro_images,
             model_from_images,
             pdk_macro_shapes,
+            physical_macros,
             readback_images,
             write_macros_gds,
         )
         from taalas_flow.model.golden import quantise_model
         from taalas_flow.model.loader import load_checkpoint
         from taalas_flow.model.rom_image import load_rom_image
-        from taalas_flow.rom.layout import cell_areas_mm2
+        from taalas_flow.rom.layout import array_cell_name, cell_areas_mm2
         from taalas_flow.rom.macro import write_rom_macro
         from taalas_flow.rom.verilog import write_rom_verilog
         from taalas_flow.signoff.drc import run_drc
@@ -98,8 +99,8 @@ class RomArray(Step):
         xor = xor_gds(gds, gds2, pdk.personalisation_gds_layers)
 
         bits = sum(int(im.size) for im in imgs.values())
-        array_cells = {n: f"rom_array_{s.rows}x{s.bank_cols}" for n, s in shapes.items()}
-        banks = [b for s in shapes.values() for b in s.bank_names]
+        array_cells = {n: array_cell_name(s.rows, s.bank_cols) for n, s in shapes.items()}
+        banks = physical_macros(pdk, arch)
         areas = cell_areas_mm2(gds, [*banks, *array_cells.values()])
         area = sum(areas[b] for b in banks)
         array_area = sum(areas[array_cells[n]] * s.banks for n, s in shapes.items())
