@@ -82,21 +82,33 @@ def synth(
     clock_port: Annotated[str, typer.Option(help="Clock port (virtual clock if absent).")] = "clk",
     runs: Annotated[Path, typer.Option(help="Parent directory of runs/.")] = Path("."),
     tag: Annotated[str | None, typer.Option(help="Run tag.")] = None,
+    layout: Annotated[bool, typer.Option(
+        "--layout", help="Also place and wire the netlist (flow/pnr) and sign the GDS off "
+        "with KLayout DRC + LVS.")] = False,
     verbose: bool = False,
 ) -> None:
-    """Lint + Yosys synthesis (LibreLane stock steps) + OpenSTA; print cells, area, slack."""
+    """Lint + Yosys synthesis (LibreLane stock steps) + OpenSTA; print cells, area, slack.
+    With --layout, the GDS too (DRC/LVS-checked)."""
     from taalas_flow.synth import synthesise
 
     _quiet_librelane(verbose)
     for v in verilog:
         if not v.is_file():
             raise InputError(f"Verilog file not found: {v}")
-    result = synthesise(verilog, top, pdk, pdk_root, clock_period, clock_port, runs, tag)
+    result = synthesise(verilog, top, pdk, pdk_root, clock_period, clock_port, runs, tag,
+                        layout)
     console.print(
         f"{top}: {result['cells']} cells, area {result['area_um2']:.1f} um^2, "
         f"worst setup slack {result['setup_ws_ns']:.3f} ns @ {clock_period} ns "
         f"(run dir {result['run_dir']})"
     )
+    if layout:
+        lo = result["layout"]
+        console.print(
+            f"{top} layout: {lo['width_um']:.1f} x {lo['height_um']:.1f} um, {lo['rows']} rows, "
+            f"utilisation {100 * lo['utilisation']:.1f} %, DRC {lo['drc_violations']} "
+            f"violations, LVS {'clean' if lo['lvs_clean'] else 'MISMATCH'}, worst setup slack "
+            f"with wiring parasitics {lo['setup_ws_ns']:.3f} ns")
 
 
 @app.command()

@@ -13,11 +13,12 @@ from taalas_flow.pdk import load_pdk
 
 def synthesise(
     verilog: list[Path], top: str, pdk_name: str, pdk_root: Path | None, clock_period: float,
-    clock_port: str, runs: Path, tag: str | None,
+    clock_port: str, runs: Path, tag: str | None, layout: bool = False,
 ) -> dict[str, Any]:
-    from taalas_flow.flows import TaalasSynth
+    from taalas_flow.flows import TaalasLogic, TaalasSynth
 
-    pdk = load_pdk(pdk_name, pdk_root, stages=["synthesis", "timing"])
+    stages = ["synthesis", "timing"] + (["layout", "signoff"] if layout else [])
+    pdk = load_pdk(pdk_name, pdk_root, stages=stages)
     config = synthesis_config(pdk, top)
     config.update({
         "VERILOG_FILES": [str(v.resolve()) for v in verilog],
@@ -30,7 +31,8 @@ def synthesise(
         "LINTER_INCLUDE_PDK_MODELS": False,
     })
     tag = tag or f"synth-{top}-{pdk_name}"
-    state, run_dir = run_flow(TaalasSynth, config, pdk, runs.resolve(), tag)
+    flow = TaalasLogic if layout else TaalasSynth
+    state, run_dir = run_flow(flow, config, pdk, runs.resolve(), tag)
     metrics = dict(state.metrics)
     cells = metrics.get("design__instance__count")
     if cells is None:
@@ -42,5 +44,10 @@ def synthesise(
         "hold_ws_ns": float(metrics.get("timing__hold__ws", float("nan"))),
         "run_dir": str(run_dir),
     }
+    if layout:
+        out["layout"] = {k.removeprefix("taalas__logic__"): v for k, v in metrics.items()
+                         if k.startswith("taalas__logic__")}
+        out["layout"]["drc_violations"] = metrics.get("taalas__drc__logic__count")
+        out["layout"]["lvs_clean"] = bool(metrics.get("taalas__lvs__logic_clean"))
     (run_dir / "synth_summary.json").write_text(json.dumps(out, indent=2) + "\n")
     return out

@@ -1,0 +1,1 @@
+"""Layout of synthesised logic: placement in rows, pin access, track routing."""
