@@ -5,7 +5,9 @@ bench/results/logic_layout.json.
     python bench/logic_layout.py [--pdk-root DIR] [--engine-netlist NL.v]
 
 Block: tests/fixtures/mac8.v synthesised by `taalas-flow synth` (LibreLane + Yosys), laid out
-by build_block, KLayout DRC (FEOL+BEOL) and LVS (cells as black boxes). Engine: the core's
+by build_block, KLayout DRC (FEOL+BEOL) and LVS (cells as black boxes). MAC lane: the engine's
+lane module from the same run, through `synth --layout` (DRC, LVS, STA with the wiring's
+SPEF at the engine's 20 ns clock). Engine: the core's
 netlist from the newest run (or --engine-netlist) placed at several row counts; for each, the
 most nets crossing one row boundary (each needs a trunk track there) against the met4 tracks
 the block's width gives; then the whole core built as one flat block (met2 column trunks
@@ -54,6 +56,17 @@ def block(pdk, work: Path) -> dict:
             "lvs_clean": lvs.clean, "lvs_s": round(lvs_s, 1)}
 
 
+def lane(pdk, rtl: Path, work: Path) -> dict:
+    """One MAC lane of the engine (its own RTL module), synthesised and laid out by
+    `taalas-flow synth --layout`'s flow: DRC, LVS and OpenSTA with the wiring's SPEF."""
+    t0 = time.perf_counter()
+    res = synthesise([rtl], "taalas_engine_mac_lane", "sky130", pdk.root, 20.0, "clk", work,
+                     "lane", layout=True)
+    return {"design": "taalas_engine_mac_lane", "cells": res["cells"],
+            "synth_setup_ws_ns_at_20ns": res["setup_ws_ns"], **res["layout"],
+            "synth_and_layout_s": round(time.perf_counter() - t0, 1)}
+
+
 def newest_engine_netlist() -> Path | None:
     found = sorted((ROOT / "runs").glob("*/*-taalas-enginesynthesis/taalas_engine_core.nl.v"),
                    key=lambda p: p.stat().st_mtime)
@@ -71,6 +84,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out["block"] = block(pdk, Path(tmp))
     nl = a.engine_netlist or newest_engine_netlist()
+    rtl = nl.parent / "rtl" / "taalas_engine_mac_lane.v" if nl else None
+    if rtl and rtl.is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            out["mac_lane"] = lane(pdk, rtl, Path(tmp))
     if nl:
         net = read_gate_netlist(nl, "taalas_engine_core", PREFIX)
         t0 = time.perf_counter()

@@ -27,7 +27,7 @@ from taalas_flow.layout.stdcells import StdCellLibrary
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.netlist import GateNetlist
 from taalas_flow.pnr.pinaccess import PinAccess
-from taalas_flow.pnr.place import cell_graph, place_rows
+from taalas_flow.pnr.place import cell_graph, place_rows, refine_rows
 
 
 def cdl_names(names: list[str]) -> dict[str, str]:
@@ -276,8 +276,21 @@ class _Block:
                 raise InputError(f"signal net named {n}: reserved for power")
             if len(pins) >= 2 or (n in net.ports and pins):
                 self.wired[n] = pins
-        self.adj = cell_graph(len(self.cells),
-                              [[i for i, _ in pins] for pins in self.wired.values()])
+        # Ports are fixed nodes after the cells: inputs on the left edge, outputs on the
+        # right (where block.py brings them out), spread top to bottom in port order.
+        ports = [p for p in net.ports if p in self.wired]
+        self.port_node = {p: len(self.cells) + k for k, p in enumerate(ports)}
+        ins = [p for p in ports if net.ports[p] == "input"]
+        outs = [p for p in ports if net.ports[p] != "input"]
+        self.anchors = np.zeros((len(ports), 2))
+        for side, group in ((0.0, ins), (1.0, outs)):
+            for k, p in enumerate(group):
+                self.anchors[self.port_node[p] - len(self.cells)] = (
+                    side, 1.0 - (k + 0.5) / len(group))
+        self.adj = cell_graph(
+            len(self.cells) + len(ports),
+            [[i for i, _ in pins] + ([self.port_node[n]] if n in self.port_node else [])
+             for n, pins in self.wired.items()], n_cells=len(self.cells))
         # Band height estimate: the row plus its minimum channel plus as much again.
         g = self.g
         self.band_est = g.row_h + 2 * self.lg["min_channel_tracks"] * g.m3_pitch + g.row_h
@@ -290,7 +303,8 @@ class _Block:
     def rows(self, n_rows: int) -> list[list[int]]:
         row_w = float(self.widths.sum()) / self.lg["utilisation"] / n_rows
         self.say(f"placing {len(self.cells)} cells in {n_rows} rows")
-        return place_rows(self.widths, self.adj, n_rows, row_w, self.band_est)
+        rows = place_rows(self.widths, self.adj, n_rows, row_w, self.band_est, self.anchors)
+        return refine_rows(rows, self.widths, self.adj, self.anchors)
 
     def pack(self, rows: list[list[int]], col_tracks: int) -> _Placed:
         lg, g = self.lg, self.g

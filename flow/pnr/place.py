@@ -1,25 +1,24 @@
-"""Global placement: which row each cell goes in and in what order, by recursive spectral
-bisection of the cell graph (each cut splits a region's cells at the median of the Fiedler
-vector, by width, alternating the cut direction with the region's shape). Deterministic:
-fixed start vectors, ties broken by instance index."""
+"""Global placement: which row each cell goes in and in what order, by recursive partitioning
+with quadratic placement, then a detailed pass within the rows. Deterministic: fixed start
+vectors, ties broken by instance index."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import cg, lobpcg
+from scipy.sparse.linalg import cg
 
 # Nets wider than this (clock, reset, enables) say nothing about where a cell belongs and
 # would make the graph dense.
 MAX_PLACEMENT_FANOUT = 40
-DENSE_BELOW = 400
 CHAIN_WEIGHT = 1e-3
+REFINE_PASSES = 6
 
 
-def cell_graph(n: int, nets: list[list[int]]) -> sp.csr_matrix:
-    """Clique model: each pair on a k-pin net gets weight 1/(k-1)."""
+def cell_graph(n: int, nets: list[list[int]], n_cells: int | None = None) -> sp.csr_matrix:
+    """Clique model: each pair on a k-pin net gets weight 1/(k-1). Nodes from `n_cells` on
+    are fixed anchors (the block's ports), outside the chain."""
+    n_cells = n if n_cells is None else n_cells
     rows, cols, vals = [], [], []
     for pins in nets:
         k = len(pins)
@@ -31,48 +30,16 @@ def cell_graph(n: int, nets: list[list[int]]) -> sp.csr_matrix:
                 rows += [pins[i], pins[j]]
                 cols += [pins[j], pins[i]]
                 vals += [w, w]
-    # A weak chain through the cells in netlist order keeps the graph connected, so the
-    # Fiedler vector is never a degenerate mix of component indicators.
-    chain = np.arange(n - 1)
+    # A weak chain through the cells in netlist order keeps every region's system
+    # well-posed even for cells with no net inside it.
+    chain = np.arange(n_cells - 1)
     w = CHAIN_WEIGHT
     rows += list(chain) + list(chain + 1)
     cols += list(chain + 1) + list(chain)
-    vals += [w] * (2 * (n - 1))
+    vals += [w] * (2 * (n_cells - 1))
     a = sp.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
     a.sum_duplicates()
     return a
-
-
-def fiedler_order(adj: sp.csr_matrix, idx: np.ndarray) -> np.ndarray:
-    """`idx` sorted by the Fiedler vector of its induced subgraph (a 1-D arrangement that
-    keeps connected cells close)."""
-    if len(idx) <= 2:
-        return idx
-    sub = adj[idx][:, idx]
-    deg = np.asarray(sub.sum(axis=1)).ravel()
-    # A small pull of every cell to the middle keeps isolated cells and separate components
-    # well-posed without changing the ordering of a connected graph.
-    eps = 1e-3 * (deg.mean() + 1e-9)
-    lap = sp.diags(deg + eps) - sub
-    n = len(idx)
-    if n < DENSE_BELOW:
-        _, vecs = np.linalg.eigh(lap.toarray())
-        v = vecs[:, 1]
-    else:
-        # LOBPCG from a fixed start, Jacobi-preconditioned: a few hundred ms at 45k cells
-        # where shift-invert ARPACK factorises the Laplacian.
-        x0 = np.stack([np.ones(n), np.linspace(-1.0, 1.0, n)], axis=1)
-        with warnings.catch_warnings():
-            # An ordering needs the vector's shape, not 1e-6 accuracy.
-            warnings.simplefilter("ignore", UserWarning)
-            _, vecs = lobpcg(lap.tocsr(), x0, M=sp.diags(1.0 / (deg + eps)), largest=False,
-                             maxiter=200, tol=1e-6)
-        v = vecs[:, 1] - vecs[:, 1].mean()
-    # The sign of an eigenvector is arbitrary: fix it so the order is reproducible.
-    if v[np.argmax(np.abs(v))] < 0:
-        v = -v
-    key = np.round(v / (np.abs(v).max() + 1e-300), 9)
-    return idx[np.lexsort((idx, key))]
 
 
 def _cut(cum: np.ndarray, frac: float) -> int:
@@ -105,17 +72,20 @@ def _solve(adj: sp.csr_matrix, deg: np.ndarray, idx: np.ndarray, pos: np.ndarray
 
 
 def place_rows(widths: np.ndarray, adj: sp.csr_matrix, n_rows: int, row_w: float,
-               band_h: float) -> list[list[int]]:
+               band_h: float, anchors: np.ndarray | None = None) -> list[list[int]]:
     """Cells (indices) of each row, in left-to-right order, by recursive partitioning with
     quadratic placement (GORDIAN-style): every region's cells are placed by a sparse solve
     with the cells outside the region fixed where the previous level put them, sorted along
     the cut axis and split at the region's capacity share; regions taller than wide (band_h
     per row) are cut between rows, others across their width. All regions of a level are
-    solved before the next, so each sees its neighbours' latest positions."""
+    solved before the next, so each sees its neighbours' latest positions. `anchors` are the
+    fixed (x, y) of the graph's nodes after the cells (ports), as fractions of the block."""
     n = len(widths)
     deg = np.asarray(adj.sum(axis=1)).ravel()
     height = n_rows * band_h
-    pos = np.tile([row_w / 2, height / 2], (n, 1)).astype(float)
+    pos = np.tile([row_w / 2, height / 2], (adj.shape[0], 1)).astype(float)
+    if anchors is not None and len(anchors):
+        pos[n:] = anchors * [row_w, height]
     # Regions: (cells, row0, row1, x0, x1).
     level = [(np.arange(n), 0, n_rows, 0.0, row_w)]
     leaves: list[tuple[int, float, np.ndarray]] = []
@@ -152,4 +122,27 @@ def place_rows(widths: np.ndarray, adj: sp.csr_matrix, n_rows: int, row_w: float
     rows: list[list[int]] = [[] for _ in range(n_rows)]
     for r, _x0, order in sorted(leaves, key=lambda t: (t[0], t[1])):
         rows[r].extend(int(i) for i in order)
+    return rows
+
+
+def refine_rows(rows: list[list[int]], widths: np.ndarray, adj: sp.csr_matrix,
+                anchors: np.ndarray | None = None,
+                passes: int = REFINE_PASSES) -> list[list[int]]:
+    """Detailed placement within rows: each pass re-sorts every row by the weighted mean x of
+    each cell's neighbours (half its own x, against oscillation), with x the cell's centre in
+    its packed row. Shorter row segments mean fewer met3 tracks per row."""
+    rows = [list(r) for r in rows]
+    deg = np.asarray(adj.sum(axis=1)).ravel()
+    x = np.zeros(adj.shape[0])
+    span = max((float(widths[r].sum()) for r in rows if r), default=0.0)
+    if anchors is not None and len(anchors):
+        x[len(widths):] = anchors[:, 0] * span
+    for _ in range(passes):
+        for r in rows:
+            if r:
+                w = widths[r]
+                x[r] = np.cumsum(w) - w / 2
+        pull = (adj @ x + 1e-12 * x) / (deg + 1e-12)
+        key = 0.5 * x + 0.5 * np.where(deg > 0, pull, x)
+        rows = [sorted(r, key=lambda i: (round(float(key[i]), 6), i)) for r in rows]
     return rows

@@ -175,5 +175,5 @@ def test_spef_reads_into_opensta(pdk, small_block, tmp_path: Path) -> None:
     log = r.stdout + r.stderr
     assert not [ln for ln in log.splitlines() if "spef" in ln.lower() and "Warning" in ln], log
     assert "rror" not in log, log
-    m = re.search(r"Wire capacitance: r ([\d.]+)", log)
+    m = re.search(r"Wire capacitance: (?:r )?([\d.]+)", log)
     assert m and float(m.group(1)) > 0, log
