@@ -177,3 +177,13 @@ def test_spef_reads_into_opensta(pdk, small_block, tmp_path: Path) -> None:
     assert "rror" not in log, log
     m = re.search(r"Wire capacitance: (?:r )?([\d.]+)", log)
     assert m and float(m.group(1)) > 0, log
+
+
+def test_unroutable_block_is_a_clear_error(pdk, small_block, monkeypatch) -> None:
+    """When no trunk assignment is found, the user gets demand and capacity, not a trace."""
+    import taalas_flow.pnr.block as block_mod
+
+    d, _ = small_block
+    monkeypatch.setattr(block_mod, "_assign_trunks", lambda *a, **k: None)
+    with pytest.raises(InputError, match=r"do not fit the trunk tracks .*nets cross a row"):
+        build_block(pdk, read_gate_netlist(d / "blk.v", "blk", PREFIX))
