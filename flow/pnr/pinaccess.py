@@ -223,13 +223,18 @@ class PinAccess:
             if not c:
                 raise InputError(f"{cell.name}.{p}: no legal mcon on the pin")
         best: tuple[tuple[float, float], dict[str, Access]] | None = None
+        # Orders sharing a prefix place that prefix identically: fit each prefix once.
+        fitted: dict[tuple[str, ...], Access | None] = {}
         for order in self._orders(pts):
             chosen: dict[str, Access] = {}
             start = self.pitch / 2
-            for p in order:
-                a = self._first_fit(cell, p, pts[p], start,
-                                    met1 + [(c.met1, q) for q, c in chosen.items()],
-                                    on_met1.get(p))
+            for k, p in enumerate(order):
+                key = order[:k + 1]
+                if key not in fitted:
+                    fitted[key] = self._first_fit(
+                        cell, p, pts[p], start,
+                        met1 + [(c.met1, q) for q, c in chosen.items()], on_met1.get(p))
+                a = fitted[key]
                 if a is None:
                     break
                 chosen[p] = a

@@ -48,7 +48,9 @@ class LogicLayout(Step):
         top = self.config["DESIGN_NAME"]
         nl = read_gate_netlist(Path(str(state_in[DesignFormat.NETLIST])), top,
                                pdk.data["std_cell_library"] + "__")
-        block = build_block(pdk, nl, top)
+        from librelane.logging import info
+
+        block = build_block(pdk, nl, top, progress=lambda msg: info(f"{top}: {msg}"))
         gds, cdl = d / f"{top}.gds", d / f"{top}.cdl"
         block.lib.write_gds(str(gds), timestamp=datetime.datetime(GDS_TIMESTAMP_YEAR, 1, 1))
         cdl.write_text(block.cdl)
