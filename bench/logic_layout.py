@@ -17,7 +17,6 @@ making up the met4 shortfall), its size against the die's.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import platform
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block, trunk_probe
 from taalas_flow.pnr.netlist import read_gate_netlist
+from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 from taalas_flow.synth import synthesise
@@ -43,7 +43,7 @@ def block(pdk, work: Path) -> dict:
     b = build_block(pdk, read_gate_netlist(nl, "mac8", PREFIX))
     gen_s = time.perf_counter() - t0
     gds, cdl = work / "mac8.gds", work / "mac8.cdl"
-    b.lib.write_gds(str(gds), timestamp=datetime.datetime(2020, 1, 1))
+    b.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
     cdl.write_text(b.cdl)
     t0 = time.perf_counter()
     drc = run_drc(pdk, gds, work / "mac8.lyrdb", feol=True, beol=True)

@@ -87,12 +87,13 @@ class Placement:
 
 
 def fill_row(place: Placement, row: str, x0: float, x1: float, y: float, flip: bool,
-             used: list[tuple[float, float]], tap_every: float) -> None:
+             used: list[tuple[float, float]]) -> None:
     """Fill every free site of a row between x0 and x1 with fill_1 cells, putting a tap cell
-    at the start of a free run when the last tap is more than `tap_every` um away (wells
-    need ties; gaps would break the nwell and implant continuity the cells rely on)."""
+    at the start of a free run when the last tap is more than the site's `tap_every` um away
+    (wells need ties; gaps would break the nwell and implant continuity the cells rely on)."""
     site = float(place.lib.pdk.data["site"]["width"])
     tap = place.lib.pdk.data["site"]["tap_cell"]
+    tap_every = float(place.lib.pdk.data["site"]["tap_every"])
     n = round((x1 - x0) / site)
     free = [True] * n
     for a, b in used:

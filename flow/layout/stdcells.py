@@ -22,16 +22,21 @@ class StdCell:
     height: float
     pins: dict[str, list[Rect]]      # signal pins: li1 rectangles in cell coordinates
     ports: tuple[str, ...]           # CDL subcircuit port order
+    directions: dict[str, str]       # LEF DIRECTION of every pin (INPUT, OUTPUT, INOUT)
 
 
-def _parse_macro(text: str, name: str) -> tuple[float, float, dict[str, list[Rect]]]:
+def _parse_macro(text: str, name: str
+                 ) -> tuple[float, float, dict[str, list[Rect]], dict[str, str]]:
     m = re.search(rf"^MACRO {re.escape(name)}\n(.*?)^END {re.escape(name)}\n", text, re.S | re.M)
     if not m:
         raise InputError(f"cell {name} is not in the standard-cell LEF")
     body = m.group(1)
     w, h = map(float, re.search(r"SIZE\s+([\d.]+)\s+BY\s+([\d.]+)", body).groups())
     pins: dict[str, list[Rect]] = {}
+    directions: dict[str, str] = {}
     for pin, pbody in re.findall(r"^\s*PIN (\S+)\n(.*?)^\s*END \1\n", body, re.S | re.M):
+        d = re.search(r"DIRECTION (\w+)", pbody)
+        directions[pin] = d.group(1) if d else "INPUT"
         rects: list[Rect] = []
         layer = None
         for line in pbody.splitlines():
@@ -43,7 +48,7 @@ def _parse_macro(text: str, name: str) -> tuple[float, float, dict[str, list[Rec
                 rects.append((x0, y0, x1, y1))
         if rects:
             pins[pin] = rects
-    return w, h, pins
+    return w, h, pins, directions
 
 
 class StdCellLibrary:
@@ -73,11 +78,12 @@ class StdCellLibrary:
     def cell(self, short: str) -> StdCell:
         name = self.full(short)
         if name not in self._cells:
-            w, h, pins = _parse_macro(self._lef, name)
+            w, h, pins, directions = _parse_macro(self._lef, name)
             m = re.search(rf"^\.SUBCKT {re.escape(name)} (.*)$", self._cdl, re.M)
             if not m:
                 raise InputError(f"cell {name} is not in the standard-cell CDL")
-            self._cells[name] = StdCell(name, w, h, pins, tuple(m.group(1).split()))
+            self._cells[name] = StdCell(name, w, h, pins, tuple(m.group(1).split()),
+                                        directions)
         return self._cells[name]
 
     def gds_cell(self, short: str) -> gdstk.Cell:

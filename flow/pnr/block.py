@@ -133,11 +133,13 @@ def _rails_in_cells(pdk: PdkConfig, place: Placement) -> None:
 
 
 def _pack_rows(rows: list[list[int]], cells: list[str], pa: PinAccess, lib: StdCellLibrary,
-               g: _Geometry, col_every: float, col_w: float, tap_every: float
+               g: _Geometry, col_every: float, col_w: float
                ) -> tuple[list[list[tuple[int, float]]], list[float], float]:
-    """x of every cell (taps are index -1), with feed-through columns every `col_every` um
-    and sites left free where two neighbours' stubs would be closer than the access pitch."""
+    """x of every cell (taps are index -1), with power columns every `col_every` um, a tap
+    at least every site `tap_every` um, and sites left free where two neighbours' stubs
+    would be closer than the access pitch."""
     tap_w = lib.cell(lib.pdk.data["site"]["tap_cell"]).width
+    tap_every = float(lib.pdk.data["site"]["tap_every"])
     period = snap(round(col_every / g.site) * g.site + col_w)
     out: list[list[tuple[int, float]]] = []
     end = 0.0
@@ -238,7 +240,6 @@ def trunk_demand(pins_at: dict[str, list[tuple[int, float, str, int]]], n_rows: 
 
 @dataclass
 class _Placed:
-    n_rows: int
     rows: list[list[int]]
     packed: list[list[tuple[int, float]]]
     col_x: list[float]
@@ -310,13 +311,13 @@ class _Block:
         lg, g = self.lg, self.g
         col_w = g.column_width(col_tracks)
         packed, col_x, width = _pack_rows(rows, self.cells, self.pa, self.lib, g,
-                                          lg["column_every"], col_w, lg["tap_every"])
+                                          lg["column_every"], col_w)
         where = {i: (r, x) for r, row in enumerate(packed) for i, x in row if i >= 0}
         pins_at = {n: [(where[i][0],
                         where[i][1] + self.pa.cell_access(self.cells[i]).points[p].xv, p, i)
                        for i, p in pins] for n, pins in self.wired.items()}
         tracks = _vertical_tracks(g, col_x, col_w, col_tracks, width)
-        return _Placed(len(rows), rows, packed, col_x, width, where, pins_at,
+        return _Placed(rows, packed, col_x, width, where, pins_at,
                        trunk_demand(pins_at, len(rows)), tracks, col_w, col_tracks)
 
 
@@ -403,10 +404,12 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
         seg_ext[(n, r)] = (snap(lo), snap(hi))
     say(f"met3 tracks for {len(seg_ext)} segments")
     keys = sorted(seg_ext)
+    by_row: list[list[tuple[float, float, int]]] = [[] for _ in rows]
+    for j, k in enumerate(keys):
+        by_row[k[1]].append((seg_ext[k][0], seg_ext[k][1], j))
     track: dict[tuple[str, int], int] = {}
     n_tracks = [0] * len(rows)
-    for r in range(len(rows)):
-        iv = [(seg_ext[k][0], seg_ext[k][1], j) for j, k in enumerate(keys) if k[1] == r]
+    for r, iv in enumerate(by_row):
         tr = left_edge(iv, g.m3_space)
         for j, t in tr.items():
             track[keys[j]] = t
@@ -441,7 +444,7 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
                     conns[port] = f"_nc_{inst.name}_{port}"
             place.place(cells[i], f"c{i}", x, y, **conns)
             used.append((x, x + cell.width))
-        fill_row(place, f"r{r}", 0.0, width, y, False, used, lg["tap_every"])
+        fill_row(place, f"r{r}", 0.0, width, y, False, used)
         place.rails(d, 0.0, width, y, False)
 
     # Pin access: mcon, met1, via1, met2 stub up/down to the net's track, via2.
@@ -498,8 +501,11 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
             wire(n, "met2", d.width("met2"), max(ys) - min(ys))
             cut(n, "via2", len(ys))
 
-    # Power: met2 straps in every column, via1s onto each row's rails.
-    rail_vias = max(1, int((g.strap_w - 0.2) / 0.32))
+    # Power: met2 straps in every column, via1s onto each row's rails at the via pitch,
+    # a via's width and both end enclosures kept clear of the strap's edges.
+    via = pdk.data["vias"]["via"]
+    via_pitch = via["size"] + via["spacing"]
+    rail_vias = max(1, int((g.strap_w - via["size"] - 2 * via["enc_above"][1]) / via_pitch))
     for cx in col_x:
         for net_name_, sx in (("VGND", cx + g.margin + g.strap_w / 2),
                               ("VPWR", cx + col_w - g.margin - g.strap_w / 2)):
@@ -507,7 +513,7 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
             for r in range(len(rows)):
                 ry = row_y[r] if net_name_ == "VGND" else row_y[r] + g.row_h
                 for k in range(rail_vias):
-                    d.cut("via", sx + (k - (rail_vias - 1) / 2) * 0.32, ry)
+                    d.cut("via", sx + (k - (rail_vias - 1) / 2) * via_pitch, ry)
     names = cdl_names(sorted(set(wired) | set(net.ports)))
     labels = gdstk.Cell("_labels")
     lab = Drawer(pdk, labels)

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from taalas_flow.errors import PdkError
+from taalas_flow.layout.stdcells import StdCellLibrary
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout
 from taalas_flow.pnr.netlist import GateNetlist
@@ -74,16 +75,6 @@ def net_rc(pdk: PdkConfig, block: BlockLayout, net: str) -> tuple[float, float]:
     return r, c
 
 
-def _pin_directions(lib_lef: str, cell: str) -> dict[str, str]:
-    m = re.search(rf"^MACRO {re.escape(cell)}\n(.*?)^END {re.escape(cell)}\n", lib_lef,
-                  re.S | re.M)
-    out = {}
-    for pin, body in re.findall(r"^\s*PIN (\S+)\n(.*?)^\s*END \1\n", m.group(1), re.S | re.M):
-        d = re.search(r"DIRECTION (\w+)", body)
-        out[pin] = d.group(1) if d else "INPUT"
-    return out
-
-
 def _spef_name(name: str, plain: bool) -> str:
     """A netlist name in SPEF: bus bits of declared vectors stay `a[0]`; Verilog escaped
     identifiers get their special characters escaped."""
@@ -92,11 +83,7 @@ def _spef_name(name: str, plain: bool) -> str:
 
 def write_spef(pdk: PdkConfig, block: BlockLayout, net: GateNetlist, path: Path) -> int:
     """Write the block's SPEF; returns the number of nets in it."""
-    lef = pdk.path("cell_lef").read_text()
-    dirs: dict[str, dict[str, str]] = {}
-    for inst in net.instances:
-        if inst.cell not in dirs:
-            dirs[inst.cell] = _pin_directions(lef, inst.cell)
+    lib = StdCellLibrary(pdk)
     cell_of = {i.name: i.cell for i in net.instances}
 
     def nm(n: str) -> str:
@@ -123,7 +110,7 @@ def write_spef(pdk: PdkConfig, block: BlockLayout, net: GateNetlist, path: Path)
                 conn = f"*P {node} {'I' if is_drv else 'O'}"
             else:
                 node = f"{inst_nm(inst)}:{pin}"
-                is_drv = dirs[cell_of[inst]].get(pin) == "OUTPUT"
+                is_drv = lib.cell(cell_of[inst]).directions.get(pin) == "OUTPUT"
                 conn = f"*I {node} {'O' if is_drv else 'I'}"
             if is_drv and driver is None:
                 driver = (node, conn)

@@ -160,5 +160,5 @@ def column_periphery(place: Placement, d: Drawer, x_a: float, cols: int,
 
     for i in range(nrows):
         y, flip = row_y(i)
-        fill_row(place, f"r{i}", x_lo, x_hi, y, flip, used[i], float(rom["tap_every"]))
+        fill_row(place, f"r{i}", x_lo, x_hi, y, flip, used[i])
     return ColumnGeometry(y0, x_lo, x_hi, dout_x, ctrl_x, nrows)

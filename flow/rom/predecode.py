@@ -225,7 +225,7 @@ def predecoder(place: Placement, d: Drawer, plan: PredecodePlan, bank: BankGeome
             ly = y + h - LINK_Y if flip else y + LINK_Y
             _drop(d, colg.ctrl_x, line_x["PRE"], ly, ly, "met2")
             _via_down(d, line_x["PRE"], ly, "met2")
-        fill_row(place, f"pd{i}", cells_x0, cells_x1, y, flip, used, float(per["tap_every"]))
+        fill_row(place, f"pd{i}", cells_x0, cells_x1, y, flip, used)
     # The bank's F/P lines run from y = 0 to its top; reach the drops beyond.
     for n, yy in bank_drop.items():
         if not 0.0 <= yy <= bank_top:

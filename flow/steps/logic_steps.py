@@ -13,7 +13,6 @@ from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 
 from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk
 
-GDS_TIMESTAMP_YEAR = 2020
 CELL_BLACKBOX = "sky130_fd_sc_hd__*"
 
 LOGIC_VARS = [
@@ -35,27 +34,26 @@ class LogicLayout(Step):
     config_vars = PDK_CONFIG_VARS + CLOCK_VARS + LOGIC_VARS
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
-        import datetime
+        from librelane.logging import info
 
         from taalas_flow.errors import SignoffError
         from taalas_flow.pnr.block import build_block
         from taalas_flow.pnr.netlist import read_gate_netlist
+        from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
 
         pdk = step_pdk(self.config)
         d = Path(self.step_dir)
         top = self.config["DESIGN_NAME"]
-        nl = read_gate_netlist(Path(str(state_in[DesignFormat.NETLIST])), top,
-                               pdk.data["std_cell_library"] + "__")
-        from librelane.logging import info
-
+        netlist = Path(str(state_in[DesignFormat.NETLIST]))
+        nl = read_gate_netlist(netlist, top, pdk.data["std_cell_library"] + "__")
         block = build_block(pdk, nl, top, progress=lambda msg: info(f"{top}: {msg}"))
         gds, cdl = d / f"{top}.gds", d / f"{top}.cdl"
-        block.lib.write_gds(str(gds), timestamp=datetime.datetime(GDS_TIMESTAMP_YEAR, 1, 1))
+        block.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
         cdl.write_text(block.cdl)
         m = {f"taalas__logic__{k}": v for k, v in block.metrics.items()}
-        m.update(self._timing(pdk, nl, block, Path(str(state_in[DesignFormat.NETLIST])), d))
+        m.update(self._timing(pdk, nl, block, netlist, d, **kwargs))
         if self.config["TAALAS_LOGIC_SIGNOFF"]:
             drc = run_drc(pdk, gds, d / f"{top}.drc.lyrdb", feol=True, beol=True)
             lvs = run_lvs(pdk, gds, cdl, d / "lvs", blackbox=CELL_BLACKBOX)
@@ -71,12 +69,9 @@ class LogicLayout(Step):
                     f"DRC report {drc.report}; LVS log {lvs.log} (open the .lvsdb in KLayout)")
         return {DesignFormat.GDS: LLPath(str(gds))}, m
 
-    def _timing(self, pdk, nl, block, netlist: Path, d: Path) -> dict[str, float]:
-        """OpenSTA on the synthesised netlist with the block's SPEF."""
-        import re
-        import subprocess
-
-        from taalas_flow.errors import ToolError
+    def _timing(self, pdk, nl, block, netlist: Path, d: Path, **kwargs) -> dict[str, float]:
+        """OpenSTA (the Taalas.OpenSTA script) on the synthesised netlist with the block's
+        SPEF."""
         from taalas_flow.pnr.parasitics import net_rc, write_spef
         from taalas_flow.steps.sta import netlist_ports, sta_script, strip_signed
         from taalas_flow.toolchain import require_tool
@@ -86,23 +81,12 @@ class LogicLayout(Step):
         n_spef = write_spef(pdk, block, nl, spef)
         src = strip_signed(netlist.read_text())
         (d / "netlist.sta.v").write_text(src)
-        script = sta_script(str(pdk.liberty("tt")), str(d / "netlist.sta.v"), nl.module,
-                            self.config["TAALAS_CLOCK_PERIOD"],
-                            self.config["TAALAS_CLOCK_PORT"], netlist_ports(src), pdk.data)
-        link = f"link_design {nl.module}\n"
-        script = script.replace(link, link + f"read_spef {{{spef}}}\n", 1)
-        (d / "sta_spef.tcl").write_text(script)
-        log = d / "sta_spef.log"
-        with log.open("w") as f:
-            proc = subprocess.run([sta, "-no_init", "-exit", str(d / "sta_spef.tcl")],
-                                  stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  timeout=3600)
-        text = log.read_text(errors="replace")
-        got = dict(re.findall(r"%OL_METRIC_F (timing__\w+) (\S+)", text))
-        if proc.returncode != 0 or "timing__setup__ws" not in got:
-            tail = " | ".join(text.strip().splitlines()[-3:])
-            raise ToolError(f"OpenSTA with the block's parasitics failed (exit "
-                            f"{proc.returncode}); log {log}: {tail}")
+        (d / "sta_spef.tcl").write_text(sta_script(
+            str(pdk.liberty("tt")), str(d / "netlist.sta.v"), nl.module,
+            self.config["TAALAS_CLOCK_PERIOD"], self.config["TAALAS_CLOCK_PORT"],
+            netlist_ports(src), pdk.data, spef=str(spef)))
+        got = self.run_subprocess([sta, "-no_init", "-exit", str(d / "sta_spef.tcl")],
+                                  **kwargs)["generated_metrics"]
         wire_c = sum(net_rc(pdk, block, n)[1] for n in block.pins)
         return {"taalas__logic__setup_ws_ns": float(got["timing__setup__ws"]),
                 "taalas__logic__hold_ws_ns": float(got["timing__hold__ws"]),

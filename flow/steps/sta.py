@@ -25,14 +25,16 @@ def strip_signed(src: str) -> str:
 
 def sta_script(
     liberty: str, netlist: str, top: str, period: float, clock_port: str | None,
-    ports: list[str], cfg: dict,
+    ports: list[str], cfg: dict, spef: str | None = None,
 ) -> str:
+    """The OpenSTA script; with `spef`, the nets' parasitics are read from it."""
     syn = cfg["synthesis"]
     clk = clock_port if clock_port in ports else None
     lines = [
         f"read_liberty {{{liberty}}}",
         f"read_verilog {{{netlist}}}",
         f"link_design {top}",
+        *([f"read_spef {{{spef}}}"] if spef else []),
         (f"create_clock -name clk -period {period} [get_ports {{{clk}}}]" if clk
          else f"create_clock -name clk -period {period}"),
         "set non_clk [list]",

@@ -3,7 +3,6 @@ and LVS must also catch a wrong wire."""
 
 from __future__ import annotations
 
-import datetime
 import re
 from pathlib import Path
 
@@ -13,11 +12,11 @@ from taalas_flow.errors import InputError
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block, left_edge
 from taalas_flow.pnr.netlist import read_gate_netlist
+from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 
 PREFIX = "sky130_fd_sc_hd__"
-STAMP = datetime.datetime(2020, 1, 1)
 
 # A small netlist in Yosys' output style: escaped names, bit-selects, an assign between two
 # internal nets, a flop with an unconnected output, a tie cell driving a port.
@@ -88,7 +87,7 @@ def small_block(pdk, tmp_path_factory):
     d = tmp_path_factory.mktemp("blk")
     (d / "blk.v").write_text(NETLIST)
     b = build_block(pdk, read_gate_netlist(d / "blk.v", "blk", PREFIX))
-    b.lib.write_gds(str(d / "blk.gds"), timestamp=STAMP)
+    b.lib.write_gds(str(d / "blk.gds"), timestamp=GDS_TIMESTAMP)
     (d / "blk.cdl").write_text(b.cdl)
     return d, b
 
@@ -118,7 +117,7 @@ def test_lvs_catches_a_wrong_wire(pdk, small_block) -> None:
 def test_block_is_deterministic(pdk, small_block, tmp_path: Path) -> None:
     d, _ = small_block
     b = build_block(pdk, read_gate_netlist(d / "blk.v", "blk", PREFIX))
-    b.lib.write_gds(str(tmp_path / "again.gds"), timestamp=STAMP)
+    b.lib.write_gds(str(tmp_path / "again.gds"), timestamp=GDS_TIMESTAMP)
     assert (tmp_path / "again.gds").read_bytes() == (d / "blk.gds").read_bytes()
 
 
@@ -142,7 +141,7 @@ def test_met2_column_trunks_when_met4_is_short(pdk, small_block, tmp_path: Path)
     b = build_block(scarce, read_gate_netlist(d / "blk.v", "blk", PREFIX))
     assert b.metrics["trunks_met2"] == b.metrics["trunks"] > 0
     assert b.metrics["column_met2_tracks"] > 0
-    b.lib.write_gds(str(tmp_path / "m2.gds"), timestamp=STAMP)
+    b.lib.write_gds(str(tmp_path / "m2.gds"), timestamp=GDS_TIMESTAMP)
     (tmp_path / "m2.cdl").write_text(b.cdl)
     drc = run_drc(pdk, tmp_path / "m2.gds", tmp_path / "m2.lyrdb", feol=True, beol=True)
     assert drc.violations == 0, drc.by_rule
