@@ -9,7 +9,7 @@ by build_block, KLayout DRC (FEOL+BEOL) and LVS (cells as black boxes). MAC lane
 lane module from the same run, through `synth --layout` (DRC, LVS, STA with the wiring's
 SPEF at the engine's 20 ns clock). Engine: the core's
 netlist from the newest run (or --engine-netlist) placed at several row counts; for each, the
-most nets crossing one row boundary (each needs a trunk track there) against the met4 tracks
+most trunk pieces on one row (each needs its own vertical track there) against the met4 tracks
 the block's width gives; then the whole core built as one flat block (met2 column trunks
 making up the met4 shortfall), its size against the die's.
 """

@@ -3,15 +3,15 @@
 Routing is correct by construction rather than searched: each pin is reached by a vertical
 met2 stub at its own x (PinAccess keeps stubs of a row apart), each net has one met3 segment
 per row it touches, on a track of that row's band (the row and the free channel above it),
-and a net in several rows joins its segments with one vertical met4 trunk over the cells.
-Met3 tracks are assigned by the left-edge algorithm and met4 trunks to free tracks, so two
+and a net in several rows joins its segments with vertical met4 trunk pieces over the cells,
+one between each two consecutive rows it has pins in. Met3 tracks are assigned by the
+left-edge algorithm and trunk pieces to free tracks, so two
 nets never share a track where they overlap. Power: met1 rails per row, met2 straps in
 narrow columns. The CDL is written from the same netlist, so KLayout
 LVS proves the wiring."""
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections.abc import Callable
@@ -189,53 +189,60 @@ def _vertical_tracks(g: _Geometry, col_x: list[float], col_w: float, col_tracks:
     return sorted(tracks)
 
 
+Piece = tuple[float, str, int, int]      # trunk piece: x, layer, first row, last row
+
+
+def _ideal_x(pts: list[tuple[int, float, str, int]], a: int, b: int) -> tuple[float, float]:
+    """Where a trunk piece from row a to row b adds no met3: where the two rows' pin spans
+    overlap, or else anywhere in the gap between them (the same extra length either way)."""
+    xa = [x for r, x, *_ in pts if r == a]
+    xb = [x for r, x, *_ in pts if r == b]
+    lo, hi = max(min(xa), min(xb)), min(max(xa), max(xb))
+    return (lo, hi) if lo <= hi else (hi, lo)
+
+
 def _assign_trunks(pins_at: dict[str, list[tuple[int, float, str, int]]],
-                   tracks: list[tuple[float, str]]) -> dict[str, tuple[float, str]] | None:
-    """The trunk of every net in more than one row: the free vertical track nearest the
-    net's median pin x, longest nets first. Two trunks share a track only on disjoint row
-    ranges."""
-    xs = [x for x, _ in tracks]
-    occupied: list[list[tuple[int, int]]] = [[] for _ in tracks]
-    nets = []
-    for n, pts in pins_at.items():
-        rs = {r for r, *_ in pts}
-        if len(rs) > 1:
-            px = sorted(x for _, x, *_ in pts)
-            nets.append((-(max(rs) - min(rs)), n, min(rs), max(rs), px[len(px) // 2]))
-    out: dict[str, tuple[float, str]] = {}
-
-    def free(k: int, lo: int, hi: int) -> bool:
-        occ = occupied[k]
-        i = bisect.bisect_left(occ, (lo, lo))
-        return not ((i < len(occ) and occ[i][0] <= hi) or (i > 0 and occ[i - 1][1] >= lo))
-
-    for _, n, lo, hi, mx in sorted(nets):
-        right = bisect.bisect_left(xs, mx)
-        left = right - 1
-        while left >= 0 or right < len(xs):
-            if right >= len(xs) or (left >= 0 and mx - xs[left] <= xs[right] - mx):
-                k, left = left, left - 1
-            else:
-                k, right = right, right + 1
-            if free(k, lo, hi):
-                bisect.insort(occupied[k], (lo, hi))
-                out[n] = tracks[k]
-                break
-        else:
-            return None          # more trunks cross some row boundary than there are tracks
+                   tracks: list[tuple[float, str]]) -> dict[str, list[Piece]] | None:
+    """The vertical pieces of every net in more than one row: one piece between each two
+    consecutive rows the net has pins in (a dogleg at every pin row, as a channel router
+    does), on the free track nearest to where the piece costs no extra met3. One trunk per
+    net drags every row's segment to one x, and a saturated track set pushes that x far
+    from the pins. Two nets share a track only on disjoint row ranges."""
+    xs = np.array([x for x, _ in tracks])
+    pieces = []
+    for k, (n, pts) in enumerate(sorted(pins_at.items())):
+        rs = sorted({r for r, *_ in pts})
+        for a, b in zip(rs, rs[1:], strict=False):
+            lo, hi = _ideal_x(pts, a, b)
+            pieces.append((a, b, k, n, (lo + hi) / 2))
+    # Left-edge order (by first row) with the nearest free track: a track is free when its
+    # last piece ended in an earlier row, or in this row on the same net (the two pieces
+    # then meet on one via). In this order greedy never fails while tracks remain.
+    last_end = np.full(len(tracks), -1)
+    last_net = np.full(len(tracks), -1)
+    out: dict[str, list[Piece]] = {}
+    for a, b, k, n, mx in sorted(pieces):
+        ok = (last_end < a) | ((last_end == a) & (last_net == k))
+        if not ok.any():
+            return None          # more pieces cover some row than there are tracks
+        cand = np.flatnonzero(ok)
+        t = int(cand[np.argmin(np.abs(xs[cand] - mx))])
+        last_end[t], last_net[t] = b, k
+        out.setdefault(n, []).append((tracks[t][0], tracks[t][1], a, b))
     return out
 
 
 def trunk_demand(pins_at: dict[str, list[tuple[int, float, str, int]]], n_rows: int) -> int:
-    """Most nets crossing any one row boundary: each needs its own met4 track there."""
-    cross = np.zeros(max(n_rows, 1) + 1, dtype=int)
+    """Most trunk pieces on any one row, ends included: a piece ending in a row and another
+    net's piece starting there need two tracks. With this many tracks the left-edge
+    assignment in _assign_trunks cannot fail."""
+    cover = np.zeros(max(n_rows, 1) + 1, dtype=int)
     for pts in pins_at.values():
-        rs = [r for r, *_ in pts]
-        lo, hi = min(rs), max(rs)
-        if hi > lo:
-            cross[lo] += 1
-            cross[hi] -= 1
-    return int(np.cumsum(cross).max())
+        rs = sorted({r for r, *_ in pts})
+        for a, b in zip(rs, rs[1:], strict=False):
+            cover[a] += 1
+            cover[b + 1] -= 1
+    return int(np.cumsum(cover).max())
 
 
 @dataclass
@@ -327,7 +334,7 @@ def _over_column(x: float, col_x: list[float], col_w: float, margin: float) -> b
 
 def trunk_probe(pdk: PdkConfig, net: GateNetlist, row_counts: list[int]) -> list[dict]:
     """Vertical routability of a netlist at several row counts, without drawing: block
-    width, the most nets crossing one row boundary and the met4 tracks there are."""
+    width, the most trunk pieces on one row and the met4 tracks there are."""
     blk = _Block(pdk, net, lambda _m: None)
     out = []
     for r in row_counts:
@@ -338,8 +345,10 @@ def trunk_probe(pdk: PdkConfig, net: GateNetlist, row_counts: list[int]) -> list
 
 
 def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
-                progress: Callable[[str], None] | None = None) -> BlockLayout:
-    """`progress` hears each phase as it starts (long for the engine core)."""
+                progress: Callable[[str], None] | None = None,
+                n_rows: int | None = None) -> BlockLayout:
+    """`progress` hears each phase as it starts (long for the engine core); `n_rows`
+    overrides the square-block estimate."""
     name = name or net.module
     say = progress or (lambda _msg: None)
     blk = _Block(pdk, net, say)
@@ -347,19 +356,19 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
     cells, widths, wired = blk.cells, blk.widths, blk.wired
     unconnected_ports = sorted(p for p in net.ports if p not in net.nets)
 
-    # Trunks go on met4 over the cells; when more nets cross some row boundary than met4
+    # Trunks go on met4 over the cells; when more trunk pieces cover some row than met4
     # has tracks, the power columns widen to hold met2 trunks too (the rows keep their
     # cells and order, only the x positions move).
-    rows = blk.rows(blk.first_rows())
+    rows = blk.rows(n_rows or blk.first_rows())
     col_tracks = 0
     tried = []
     trunks = None
     for _ in range(10):
         pl = blk.pack(rows, col_tracks)
-        tried.append(f"{col_tracks} met2 tracks per column: {pl.demand} nets cross a row "
-                     f"boundary, {pl.capacity} vertical tracks")
+        tried.append(f"{col_tracks} met2 tracks per column: {pl.demand} trunk pieces on one "
+                     f"row, {pl.capacity} vertical tracks")
         if pl.demand <= pl.capacity:
-            say(f"trunks ({pl.demand} crossing, {pl.capacity} tracks)")
+            say(f"trunks ({pl.demand} pieces on one row, {pl.capacity} tracks)")
             trunks = _assign_trunks(pl.pins_at, pl.tracks)
             if trunks is not None:
                 break
@@ -373,17 +382,13 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
     rows, packed, col_x, width = pl.rows, pl.packed, pl.col_x, pl.width
     where, pins_at = pl.where, pl.pins_at
 
-    def trunk_x(n: str) -> float:
-        return trunks[n][0]
-
     # Met3 segments per row band; ports run to the left (inputs) or right (outputs) edge.
     seg: dict[tuple[str, int], tuple[float, float]] = {}
     port_row: dict[str, int] = {}
     for n, pts in pins_at.items():
         for r in sorted({r for r, *_ in pts}):
             xs = [x for rr, x, *_ in pts if rr == r]
-            if n in trunks:
-                xs.append(trunk_x(n))
+            xs += [x for x, _lay, a, b in trunks.get(n, ()) if r in (a, b)]
             seg[(n, r)] = (min(xs), max(xs))
         if n in net.ports:
             if net.ports[n] == "input":
@@ -484,22 +489,22 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
         d.hwire("met3", lo, hi, track_y(n, r), g.m3_w)
         wire(n, "met3", g.m3_w, hi - lo)
     for n in sorted(trunks):
-        x, layer = trunks[n]
-        ys = [track_y(n, r) for r in sorted({r for r, *_ in pins_at[n]})]
-        if layer == "met4":
-            h = g.via3_end
-            d.rect("met4", (x - g.m4_w / 2, min(ys) - h, x + g.m4_w / 2, max(ys) + h))
-            for y in ys:
-                d.cut("via3", x, y)
-            wire(n, "met4", g.m4_w, max(ys) - min(ys))
-            cut(n, "via3", len(ys))
-        else:
-            d.vwire("met2", x, min(ys), max(ys))
-            for y in ys:
-                d.pad("met2", x, y, horizontal=False)
-                d.cut("via2", x, y)
-            wire(n, "met2", d.width("met2"), max(ys) - min(ys))
-            cut(n, "via2", len(ys))
+        for x, layer, a, b in trunks[n]:
+            y0, y1 = track_y(n, a), track_y(n, b)
+            if layer == "met4":
+                h = g.via3_end
+                d.rect("met4", (x - g.m4_w / 2, y0 - h, x + g.m4_w / 2, y1 + h))
+                d.cut("via3", x, y0)
+                d.cut("via3", x, y1)
+                wire(n, "met4", g.m4_w, y1 - y0)
+                cut(n, "via3", 2)
+            else:
+                d.vwire("met2", x, y0, y1)
+                for y in (y0, y1):
+                    d.pad("met2", x, y, horizontal=False)
+                    d.cut("via2", x, y)
+                wire(n, "met2", d.width("met2"), y1 - y0)
+                cut(n, "via2", 2)
 
     # Power: met2 straps in every column, via1s onto each row's rails at the via pitch,
     # a via's width and both end enclosures kept clear of the strap's edges.
@@ -554,7 +559,8 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
         "utilisation": cell_area / (width * height),
         "max_row_tracks": max(n_tracks), "mean_row_tracks": sum(n_tracks) / len(n_tracks),
         "nets_routed": len(wired), "trunks": len(trunks),
-        "trunks_met2": sum(1 for _, lay in trunks.values() if lay == "met2"),
+        "trunk_pieces": sum(len(v) for v in trunks.values()),
+        "trunks_met2": sum(1 for v in trunks.values() if any(p[1] == "met2" for p in v)),
         "column_met2_tracks": col_tracks,
         "trunk_demand": pl.demand, "trunk_capacity": pl.capacity,
         "met3_um": sum(hi - lo for lo, hi in seg_ext.values()),

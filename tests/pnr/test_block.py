@@ -121,13 +121,34 @@ def test_block_is_deterministic(pdk, small_block, tmp_path: Path) -> None:
     assert (tmp_path / "again.gds").read_bytes() == (d / "blk.gds").read_bytes()
 
 
-def test_trunk_demand_counts_crossings() -> None:
+def test_trunk_demand_counts_pieces_per_row() -> None:
     from taalas_flow.pnr.block import trunk_demand
 
-    pins = {"a": [(0, 1.0, "A", 0), (3, 2.0, "A", 1)],     # crosses boundaries 0|1, 1|2, 2|3
-            "b": [(1, 1.0, "A", 2), (2, 2.0, "A", 3)],     # crosses 1|2
-            "c": [(2, 1.0, "A", 4), (2, 5.0, "A", 5)]}     # one row: no trunk
-    assert trunk_demand(pins, 4) == 2
+    pins = {"a": [(0, 1.0, "A", 0), (3, 2.0, "A", 1)],     # one piece on rows 0-3
+            "b": [(1, 1.0, "A", 2), (2, 2.0, "A", 3)],     # rows 1-2
+            "c": [(2, 1.0, "A", 4), (2, 5.0, "A", 5)],     # one row: no trunk
+            "d": [(3, 1.0, "A", 6), (5, 2.0, "A", 7)],     # rows 3-5
+            "e": [(3, 4.0, "A", 8), (4, 2.0, "A", 9)]}     # rows 3-4
+    # At most two nets cross any boundary, but row 3 holds the ends of a, d and e.
+    assert trunk_demand(pins, 6) == 3
+
+
+def test_trunk_pieces_dogleg_at_pin_rows() -> None:
+    """A net in three rows gets one piece per pair of consecutive pin rows, each on the free
+    track nearest where the two rows' pins overlap, not one trunk dragged to one x."""
+    from taalas_flow.pnr.block import _assign_trunks
+
+    pins = {"n": [(0, 10.0, "A", 0), (1, 11.0, "A", 1), (1, 90.0, "B", 2),
+                  (2, 91.0, "A", 3)]}
+    tracks = [(float(x), "met4") for x in range(0, 100, 5)]
+    assert _assign_trunks(pins, tracks) == {"n": [(10.0, "met4", 0, 1), (90.0, "met4", 1, 2)]}
+    # A second net on the same rows must take other tracks where the rows overlap.
+    pins["m"] = [(0, 10.0, "A", 4), (2, 10.0, "A", 5)]
+    got = _assign_trunks(pins, tracks)
+    assert got["n"] == [(10.0, "met4", 0, 1), (90.0, "met4", 1, 2)]
+    assert got["m"] == [(5.0, "met4", 0, 2)]
+    # Out of tracks: no assignment (the caller widens the power columns).
+    assert _assign_trunks(pins, tracks[:1]) is None
 
 
 def test_met2_column_trunks_when_met4_is_short(pdk, small_block, tmp_path: Path) -> None:
@@ -184,5 +205,5 @@ def test_unroutable_block_is_a_clear_error(pdk, small_block, monkeypatch) -> Non
 
     d, _ = small_block
     monkeypatch.setattr(block_mod, "_assign_trunks", lambda *a, **k: None)
-    with pytest.raises(InputError, match=r"do not fit the trunk tracks .*nets cross a row"):
+    with pytest.raises(InputError, match=r"do not fit the trunk tracks .*trunk pieces on one row"):
         build_block(pdk, read_gate_netlist(d / "blk.v", "blk", PREFIX))
