@@ -189,6 +189,41 @@ def respin(
                   f"({100 * (r['respin_fraction_of_full_run'] or 0):.1f}%)")
 
 
+@app.command("export-classic")
+def export_classic(
+    base: Annotated[Path, typer.Option(help="A finished run (runs/<tag>) to export.")],
+    out: Annotated[Path | None, typer.Option(help="Design directory to write (default: "
+                                              "<base>/classic).")] = None,
+    clock_ns: Annotated[float | None, typer.Option(help="Clock period (default: the "
+                                                   "run's).")] = None,
+    liberty: Annotated[str, typer.Option(help="Comma-separated corners to characterise the "
+                                         "ROM macros at (ngspice, minutes each), e.g. "
+                                         "tt,ss,ff; empty: no liberty.")] = "",
+    pdk_root: PdkRootOpt = None,
+) -> None:
+    """Write the LibreLane Classic (OpenROAD) design for a finished run: config.json, the
+    base-die RTL with ROM ports on the bank macros, and each macro's GDS, LEF and black box.
+    Run it with `librelane <out>/config.json` on a machine with OpenROAD and the full PDK."""
+    from taalas_flow.backends.classic import export_classic as do_export
+    from taalas_flow.engine.arch import EngineArch
+    from taalas_flow.model.config import LlamaConfig
+    from taalas_flow.pdk import load_pdk
+    from taalas_flow.respin import read_base_run
+
+    b = read_base_run(base.resolve())
+    pdk = load_pdk(b["pdk"], pdk_root, stages=["layout"])
+    arch = EngineArch(LlamaConfig(**b["config"]), b["bits"], b["block"], b["lanes"])
+    corners = tuple(c for c in liberty.split(",") if c)
+    bad = [c for c in corners if c not in pdk.data["corners"]]
+    if bad:
+        raise InputError(f"unknown corner(s) {', '.join(bad)}",
+                         f"choose from {', '.join(pdk.data['corners'])}")
+    dest = (out or base / "classic").resolve()
+    cfg = do_export(pdk, arch, b["gds"], dest, clock_ns or b["clock_ns"], corners)
+    console.print(f"LibreLane Classic design: {cfg}")
+    console.print(f"run it where OpenROAD is installed: librelane {cfg}")
+
+
 @app.command()
 def view(
     run_dir: Annotated[Path, typer.Argument(help="Run directory (runs/<tag>) or a GDS file.")],

@@ -17,7 +17,9 @@ from taalas_flow.pdk import load_pdk
 GDS_NAME = "taalas_roms.gds"
 
 
-def _base_settings(base_run: Path) -> dict:
+def read_base_run(base_run: Path) -> dict:
+    """What a finished run was built with: model config, ROM GDS, bits, block, lanes, PDK
+    config, clock target."""
     resolved = base_run / "resolved.json"
     model_json = sorted(base_run.glob("*-taalas-loadmodel/model.json"))
     gds = base_run / "final" / "gds" / GDS_NAME
@@ -29,7 +31,8 @@ def _base_settings(base_run: Path) -> dict:
     return {"config": json.loads(model_json[-1].read_text())["config"], "gds": gds,
             "bits": int(cfg["TAALAS_WEIGHT_BITS"]), "block": int(cfg["TAALAS_BLOCK_SIZE"]),
             "lanes": int(cfg.get("TAALAS_ENGINE_LANES", 8)),
-            "pdk": cfg.get("TAALAS_PDK_CONFIG", "sky130")}
+            "pdk": cfg.get("TAALAS_PDK_CONFIG", "sky130"),
+            "clock_ns": float(cfg.get("TAALAS_CLOCK_PERIOD") or cfg.get("CLOCK_PERIOD") or 10.0)}
 
 
 def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None = None) -> dict:
@@ -52,7 +55,7 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
 
     t0 = time.perf_counter()
     base_run = base_run.resolve()
-    base = _base_settings(base_run)
+    base = read_base_run(base_run)
     pdk = load_pdk(base["pdk"], pdk_root, stages=["signoff"])
     ckpt = load_checkpoint(model)
     base_cfg = LlamaConfig(**base["config"])

@@ -64,10 +64,13 @@ def check_backend(backend: str) -> None:
         if shutil.which("openroad") is None:
             raise ToolError("backend librelane-classic needs `openroad` on PATH, and there is "
                             "none", "OpenROAD is on no registry reachable here (see "
-                            "../shared/TOOLCHAIN.md); use the default --backend structured")
-        raise ToolError("backend librelane-classic is not implemented yet (issue 6): openroad "
-                        "was found, but the Classic flow config for the engine and its ROM "
-                        "macros is not generated yet", "use --backend structured")
+                            "../shared/TOOLCHAIN.md); use the default --backend structured, "
+                            "then `taalas-flow export-classic --base runs/<run>` writes the "
+                            "Classic design for a machine that has OpenROAD")
+        raise ToolError("`run --backend librelane-classic` does not drive the Classic flow "
+                        "itself yet (issue 6)", "run with --backend structured, then "
+                        "`taalas-flow export-classic --base runs/<run>` and "
+                        "`librelane runs/<run>/classic/config.json`")
 
 
 def _xor_partner(model_dir: Path) -> str | None:

@@ -1,7 +1,8 @@
 """Render the engine RTL (base die) and its ROM contents (personalisation) for one architecture.
 
-The base-die files depend only on EngineArch; `render_roms` is the only function that looks at
-weights, and it writes nothing but the two ROM macros' behavioural views."""
+The base-die files depend only on EngineArch (and the PDK's word-line limit, which sets the ROM
+column banks); `render_roms` and `render_rom_macro_models` are the only functions that look at
+weights, and they write nothing but the ROM macros' views."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import jinja2
 
 from taalas_flow.engine.arch import LOGIT_HEADROOM, EngineArch
 from taalas_flow.engine.program import program
-from taalas_flow.engine.rom_macros import macro_images, macro_shapes
+from taalas_flow.engine.rom_macros import bank_images, macro_images, macro_shapes, pdk_macro_shapes
 from taalas_flow.engine.rom_map import rom_map
 from taalas_flow.model import fixedpoint as fx
 from taalas_flow.model.golden import QuantModel
+from taalas_flow.pdk import PdkConfig
 from taalas_flow.resources import rtl_templates_dir
-from taalas_flow.rom.verilog import rom_verilog
+from taalas_flow.rom.predecode import PredecodePlan
+from taalas_flow.rom.verilog import rom_macro_verilog, rom_verilog
 from taalas_flow.rtl.render import render_mac_lane
 
 
@@ -91,4 +94,39 @@ def render_roms(arch: EngineArch, qm: QuantModel, out: Path,
         path = out / f"{name}_{kind}.v"
         path.write_text(rom_verilog(img, shapes[kind].mux, f"{name}_{kind}"))
         files.append(path)
+    return files
+
+
+def render_rom_ports(pdk: PdkConfig, arch: EngineArch, out: Path,
+                     name: str = "taalas_engine") -> list[Path]:
+    """The ROM ports as the chip builds them: `<name>_wrom` / `<name>_prom` with the
+    behavioural models' pins, made of the physical bank macros (rom_port.v.j2). They replace
+    the behavioural models wherever the physical netlist is wanted."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for kind, shape in pdk_macro_shapes(pdk, arch).items():
+        bank_w = shape.width // shape.banks
+        banks = [{"name": b, "lo": k * bank_w, "hi": (k + 1) * bank_w - 1}
+                 for k, b in enumerate(shape.bank_names)]
+        macro_addr_w = PredecodePlan(shape.rows, shape.mux).address_bits
+        path = out / f"{name}_{kind}.v"
+        path.write_text(_env().get_template("rom_port.v.j2").render(
+            module=f"{name}_{kind}", kind=kind, banks=banks, bank_w=bank_w,
+            width=shape.width, addr_w=macro_addr_w, macro_addr_w=macro_addr_w))
+        files.append(path)
+    return files
+
+
+def render_rom_macro_models(pdk: PdkConfig, arch: EngineArch, qm: QuantModel,
+                            out: Path) -> list[Path]:
+    """Pin-level models of every bank macro (what its transistors do, rom_macro_verilog),
+    from the same bank images the GDS is drawn from."""
+    out.mkdir(parents=True, exist_ok=True)
+    shapes = pdk_macro_shapes(pdk, arch)
+    files = []
+    for kind, img in macro_images(arch, qm).items():
+        for bank, bits in bank_images(shapes[kind], img).items():
+            path = out / f"{bank}.v"
+            path.write_text(rom_macro_verilog(bits, shapes[kind].mux, bank))
+            files.append(path)
     return files

@@ -1,0 +1,1 @@
+"""Implementation backends other than the structured generators (LibreLane Classic)."""
