@@ -50,6 +50,7 @@ class TaalasFlow(SequentialFlow):
         Checker.YosysUnmappedCells,
         T.OpenSTA,
         T.RomArray,
+        T.RomPorts,
     ]
 
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
@@ -57,7 +58,8 @@ class TaalasFlow(SequentialFlow):
     NOT_IMPLEMENTED = [
         ("chip layout: the engine core placed and wired (flow/pnr lays out and signs off "
          "small blocks, `taalas-flow synth --layout`; laid out flat, the 45k-cell engine "
-         "core is 1.8 x 7.2 mm, bench/logic_layout.py), data memory, chip top, chip DRC/LVS "
-         "(with it, LVS of the full ROM macros; per run a whole macro tile is LVS-checked), "
-         "STA on extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),
+         "core is 1.9 x 5.2 mm, bench/logic_layout.py), data memory, chip top (the ROM "
+         "ports are assembled and signed off, Taalas.RomPorts), chip DRC/LVS (with it, LVS "
+         "of the full ROM macros; per run a whole macro tile is LVS-checked), STA on "
+         "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),
     ]

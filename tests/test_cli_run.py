@@ -31,6 +31,13 @@ def test_run_tiny_llama(tiny_run) -> None:
     assert metrics["taalas__xor__non_personalisation_layers"] == 0
     assert metrics["taalas__xor__personalisation_diff_count"] > 0
     assert (run_dir / "final" / "gds" / "taalas_roms.gds").is_file()
+    # Both ROM ports assembled (banks, port logic, channel, power, pins) and signed off.
+    for kind in ("wrom", "prom"):
+        assert metrics[f"taalas__drc__rom_port_{kind}_beol__count"] == 0
+        assert metrics[f"taalas__drc__rom_port_{kind}_logic__count"] == 0
+        assert metrics[f"taalas__lvs__rom_port_{kind}_clean"] == 1
+        assert metrics[f"taalas__rom_port__{kind}__logic_cells"] > 2 * 8
+        assert next(run_dir.glob(f"*-taalas-romports/taalas_engine_{kind}.gds")).is_file()
     # two ROMs (weights, parameters), each as two column banks of 256-column word lines
     assert metrics["taalas__rom__macro_count"] == 4
     verilog = next(run_dir.glob("*-taalas-romarray/wrom.v")).read_text()

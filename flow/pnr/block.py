@@ -74,10 +74,14 @@ class BlockLayout:
     wires: dict[str, dict[tuple[str, float], float]] = field(default_factory=dict)
     cuts: dict[str, dict[str, int]] = field(default_factory=dict)
     pins: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Where a parent connects: each port's met3 pin (x on the block edge, track y), and the
+    # met2 power straps (net, x), which run the block's full height.
+    ports: dict[str, tuple[float, float]] = field(default_factory=dict)
+    straps: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
-class _Geometry:
+class TrackGeometry:
     """Numbers of the block's track patterns, all from pdk_configs."""
     site: float
     row_h: float
@@ -94,7 +98,7 @@ class _Geometry:
     via3_end: float
 
     @classmethod
-    def of(cls, pdk: PdkConfig) -> _Geometry:
+    def of(cls, pdk: PdkConfig) -> TrackGeometry:
         r, lg, v = pdk.data["routing"], pdk.data["logic"], pdk.data["vias"]["via2"]
         v3 = pdk.data["vias"]["via3"]
         m3_w = max(v["size"] + 2 * v["enc_above"][0], v3["size"] + 2 * v3["enc_below"][0])
@@ -133,7 +137,7 @@ def _rails_in_cells(pdk: PdkConfig, place: Placement) -> None:
 
 
 def _pack_rows(rows: list[list[int]], cells: list[str], pa: PinAccess, lib: StdCellLibrary,
-               g: _Geometry, col_every: float, col_w: float
+               g: TrackGeometry, col_every: float, col_w: float
                ) -> tuple[list[list[tuple[int, float]]], list[float], float]:
     """x of every cell (taps are index -1), with power columns every `col_every` um, a tap
     at least every site `tap_every` um, and sites left free where two neighbours' stubs
@@ -178,7 +182,7 @@ def _pack_rows(rows: list[list[int]], cells: list[str], pa: PinAccess, lib: StdC
     return out, col_x, snap(width)
 
 
-def _vertical_tracks(g: _Geometry, col_x: list[float], col_w: float, col_tracks: int,
+def _vertical_tracks(g: TrackGeometry, col_x: list[float], col_w: float, col_tracks: int,
                      width: float) -> list[tuple[float, str]]:
     """Every vertical trunk track, sorted by x: met4 over the cells (not over the power
     columns, kept for the supply) and met2 inside the columns."""
@@ -270,7 +274,7 @@ class _Block:
         self.pdk, self.net, self.say = pdk, net, say
         self.lib = StdCellLibrary(pdk)
         self.pa = PinAccess(self.lib)
-        self.g = _Geometry.of(pdk)
+        self.g = TrackGeometry.of(pdk)
         self.lg = pdk.data["logic"]
         self.cells = [self.lib.full(i.cell) for i in net.instances]
         say(f"pin access for {len(set(self.cells))} cell types")
@@ -522,10 +526,12 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
     names = cdl_names(sorted(set(wired) | set(net.ports)))
     labels = gdstk.Cell("_labels")
     lab = Drawer(pdk, labels)
+    port_at: dict[str, tuple[float, float]] = {}
     for n in sorted(wired):
         if n in port_row:
             y = track_y(n, port_row[n])
             x = 0.0 if net.ports[n] == "input" else width
+            port_at[n] = (x, y)
             xi = x + (g.m3_w if x == 0 else -g.m3_w)
             d.rect("met3", (min(x, xi), y - g.m3_w / 2, max(x, xi), y + g.m3_w / 2), "pin")
             lab.label("met3", names[n], (x + xi) / 2, y)
@@ -568,4 +574,8 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
     }
     pins = {n: [(net.instances[i].name, p) for i, p in wired[n]]
             + ([("", n)] if n in net.ports else []) for n in wired}
-    return BlockLayout(name, out, "\n".join(lines), width, height, metrics, wires, cuts, pins)
+    straps = [(n, x) for cx in col_x
+              for n, x in (("VGND", cx + g.margin + g.strap_w / 2),
+                           ("VPWR", cx + col_w - g.margin - g.strap_w / 2))]
+    return BlockLayout(name, out, "\n".join(lines), width, height, metrics, wires, cuts, pins,
+                       port_at, straps)

@@ -24,13 +24,15 @@ class LvsResult:
     extracted: Path
 
 
-def lvs_script(pdk: PdkConfig, workdir: Path, blackbox: str | None = None) -> Path:
+def lvs_script(pdk: PdkConfig, workdir: Path,
+               blackbox: str | list[str] | None = None) -> Path:
     """The PDK's LVS deck as a plain KLayout LVS script that also writes the cross-reference
     database (.lvsdb: mismatches, for KLayout's netlist browser); the deck itself only writes a
-    DRC-style report. With `blackbox`, cells matching that pattern are compared as black
-    boxes: only their pins and how they are wired (the library's own cell LVS is the PDK's;
-    several sky130_fd_sc_hd cells fold a series stack into two stacks with separate
-    midpoints where the CDL has one shared node, which KLayout does not reduce)."""
+    DRC-style report. With `blackbox`, cells matching that pattern (or those patterns) are
+    compared as black boxes: only their pins and how they are wired (the library's own cell
+    LVS is the PDK's; several sky130_fd_sc_hd cells fold a series stack into two stacks
+    with separate midpoints where the CDL has one shared node, which KLayout does not
+    reduce)."""
     text = pdk.path("lvs_deck").read_text()
     m = re.search(r"<text>(.*)</text>", text, re.S)
     if not m:
@@ -42,7 +44,8 @@ def lvs_script(pdk: PdkConfig, workdir: Path, blackbox: str | None = None) -> Pa
         if "\nif ! compare" not in body:
             raise ToolError(f"{pdk.path('lvs_deck')}: no `if ! compare` to put the black-box "
                             "declaration before")
-        decl = "".join(f'blank_circuit("{p}")\n' for p in (blackbox, blackbox.upper()))
+        pats = [blackbox] if isinstance(blackbox, str) else blackbox
+        decl = "".join(f'blank_circuit("{q}")\n' for p in pats for q in (p, p.upper()))
         body = body.replace("\nif ! compare", "\n" + decl + "if ! compare", 1)
     path = workdir / "sky130_lvs.lvs"
     path.write_text(body)
@@ -50,7 +53,7 @@ def lvs_script(pdk: PdkConfig, workdir: Path, blackbox: str | None = None) -> Pa
 
 
 def run_lvs(pdk: PdkConfig, gds: Path, cdl: Path, workdir: Path,
-            timeout: int = 3600, blackbox: str | None = None) -> LvsResult:
+            timeout: int = 3600, blackbox: str | list[str] | None = None) -> LvsResult:
     klayout = require_tool("klayout", "lvs")
     workdir.mkdir(parents=True, exist_ok=True)
     extracted = workdir / f"{gds.stem}_extracted.cir"

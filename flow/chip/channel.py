@@ -1,0 +1,80 @@
+"""A routing channel between macros above and a block below: one horizontal met3 track per
+net (left-edge packed, so nets that do not overlap share a track), met2 drops from pins on
+the channel's top side, met4 columns down to a block's edge pins, and exits at the channel's
+left end. Each layer carries one kind of wire only where nets could meet (met2 vertical at
+distinct pin x, met3 horizontal on distinct tracks, met4 vertical at distinct column x), so
+the wiring is short-free by construction and DRC decides the spacing."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from taalas_flow.layout.draw import GRID, Drawer, snap
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.pnr.block import TrackGeometry, left_edge
+
+
+@dataclass
+class ChannelNet:
+    name: str
+    drops: list[float] = field(default_factory=list)   # x of met2 drops from above
+    left_exit: bool = False                             # runs to the channel's left end
+    column_to: str | None = None                        # block pin reached by a met4 column
+    column_x: float | None = None
+
+
+class Channel:
+    def __init__(self, pdk: PdkConfig, y0: float) -> None:
+        self.pdk = pdk
+        self.g = TrackGeometry.of(pdk)
+        self.y0 = y0
+        self.track: dict[str, int] = {}
+        self.extent: dict[str, tuple[float, float]] = {}
+        self.n_tracks = 0
+
+    @property
+    def top(self) -> float:
+        return snap(self.y0 + self.n_tracks * self.g.m3_pitch)
+
+    def track_y(self, net: str) -> float:
+        return snap(self.y0 + self.g.m3_pitch / 2 + self.track[net] * self.g.m3_pitch)
+
+    def assign(self, nets: list[ChannelNet]) -> None:
+        g = self.g
+        ext = g.via2_half
+        min_len = math.ceil(self.pdk.data["routing"]["met3"]["min_area"] / g.m3_w / GRID) * GRID
+        iv = []
+        for k, n in enumerate(nets):
+            xs = list(n.drops) + ([n.column_x] if n.column_x is not None else [])
+            if not xs:
+                raise ValueError(f"channel net {n.name} has no terminal")
+            lo = 0.0 if n.left_exit else min(xs) - ext
+            hi = max(max(xs) + ext, lo + min_len)
+            self.extent[n.name] = (snap(lo), snap(hi))
+            iv.append((lo, hi, k))
+        tracks = left_edge(iv, g.m3_space)
+        for k, n in enumerate(nets):
+            self.track[n.name] = tracks[k]
+        self.n_tracks = max(tracks.values(), default=-1) + 1
+
+    def draw_tracks(self, d: Drawer, left: float) -> None:
+        for n, (lo, hi) in sorted(self.extent.items()):
+            d.hwire("met3", max(lo, left), hi, self.track_y(n), self.g.m3_w)
+
+    def draw_drop(self, d: Drawer, net: str, x: float, y_top: float) -> None:
+        """Met2 from y_top (inside the pin above) down to the net's track, via2 there."""
+        pw, ph = d.pad_size("met2", horizontal=False)
+        ty = self.track_y(net)
+        d.rect("met2", (x - pw / 2, ty - ph / 2, x + pw / 2, y_top))
+        d.cut("via2", x, ty)
+
+    def draw_column(self, d: Drawer, net: str, x: float, y_pin: float, x_pin: float) -> None:
+        """Met4 from the net's track down to y_pin, then met3 across to the pin at x_pin."""
+        g = self.g
+        ty = self.track_y(net)
+        d.rect("met4", (x - g.m4_w / 2, y_pin - g.via3_end, x + g.m4_w / 2, ty + g.via3_end))
+        d.cut("via3", x, ty)
+        d.cut("via3", x, y_pin)
+        lo, hi = sorted((x, x_pin))
+        d.hwire("met3", lo - g.via2_half, hi + g.m3_w, y_pin, g.m3_w)
