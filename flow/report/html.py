@@ -63,6 +63,14 @@ def _signoff(m: dict) -> list[list]:
             lambda v: v == 1,
             f"{_fmt(m.get('taalas__lvs__rom_tile_devices', 0))} devices; the full macros are "
             f"not LVS-checked per run (minutes each)"),
+        *[r for kind, what in (("wrom", "weight"), ("prom", "parameter")) for r in (
+            row(f"DRC, {what}-ROM port, wiring layers", f"taalas__drc__rom_port_{kind}_beol__count",
+                zero, f"{_fmt(m.get(f'taalas__drc__rom_port_{kind}_beol__count'))} violations"),
+            row(f"DRC, {what}-ROM port logic block FEOL+BEOL",
+                f"taalas__drc__rom_port_{kind}_logic__count", zero,
+                f"{_fmt(m.get(f'taalas__rom_port__{kind}__logic_cells'))} cells"),
+            row(f"LVS, {what}-ROM port (banks and cells as black boxes)",
+                f"taalas__lvs__rom_port_{kind}_clean", lambda v: v == 1))],
         row("Chip-level DRC/LVS", "taalas__chip__drc_count", zero, "no chip top yet (issue 6)"),
     ]
 
@@ -110,6 +118,20 @@ def _pictures(pdk: PdkConfig, gds: Path) -> list[tuple[str, str, str]]:
     return out
 
 
+def _port_pictures(pdk: PdkConfig, ports: list[Path]) -> list[tuple[str, str, str]]:
+    from taalas_flow.render import render_png
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, gds in enumerate(ports):
+            png = render_png(pdk, gds, Path(tmp) / f"p{i}.png", box=None, size=(900, 600))
+            out.append((f"ROM port {gds.stem}", "bank macros (top), port logic block (bottom "
+                        "right of the columns), met3 channel between them, power rails and "
+                        "ring; ADDR/CLK/EN pins on the left edge, DOUT on the right",
+                        base64.b64encode(png.read_bytes()).decode()))
+    return out
+
+
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#1f2328}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
@@ -139,6 +161,11 @@ def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
             html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                         f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
                         f"</figure>")
+    ports = sorted(run_dir.glob("*-taalas-romports/taalas_engine_*.gds"))
+    for title, caption, b64 in _port_pictures(pdk, ports):
+        html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
+                    f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
+                    f"</figure>")
     html.append("<p>Datapath lane picture: the engine has no layout yet (issue 6); its area "
                 "below is synthesised cell area.</p>")
     html += _area_timing(data, float(pdk.data["synthesis"]["power_activity"]))
