@@ -161,7 +161,8 @@ def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
             html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                         f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
                         f"</figure>")
-    ports = sorted(run_dir.glob("*-taalas-romports/taalas_engine_*.gds"))
+    ports = [g for kind in ("wrom", "prom")
+             for g in sorted(run_dir.glob(f"*-taalas-romports/taalas_engine_{kind}.gds"))]
     for title, caption, b64 in _port_pictures(pdk, ports):
         html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                     f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
