@@ -20,9 +20,8 @@ width), not from the drawing.
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import gdstk
@@ -36,17 +35,6 @@ from taalas_flow.rom.lef import macro_pins
 from taalas_flow.rom.predecode import PredecodePlan
 
 STD_PREFIX = "sky130_fd_sc_hd__"
-
-
-@dataclass
-class PortLayout:
-    name: str
-    lib: gdstk.Library
-    cdl: str
-    width: float
-    height: float
-    metrics: dict[str, float] = field(default_factory=dict)
-    pins: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _subckts(cdl: str) -> dict[str, str]:
@@ -79,9 +67,10 @@ def _via_array(d: Drawer, cut: str, r: tuple[float, float, float, float],
 
 def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
                    banks: dict[str, tuple[gdstk.Library, str]], logic: BlockLayout,
-                   name: str) -> PortLayout:
+                   name: str) -> BlockLayout:
     """`banks`: each bank macro's library and CDL (rom_macro), in bank order; `logic`: the
-    port's `_logic` module laid out by build_block."""
+    port's `_logic` module laid out by build_block. The port is returned as a block of its
+    own: GDS, CDL, size, metrics and its edge pins in `ports`."""
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
     margin, ring_w, rail_w, gap = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w",
@@ -157,6 +146,7 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
         net("CLK").drops.append(snap(bank_right[b] + float(c["clk_stub"])))
     ch.assign(list(nets.values()))
     y_m = snap(ch.top + gap)
+    bank_y = {b: snap(y_m - sizes[b][0][1]) for b in banks}
     bank_h = max(sz[1][1] - sz[0][1] for sz in sizes.values())
     y_pwr1 = snap(y_m + bank_h + gap + g.strap_w + rail_w / 2)
     y_gnd1 = y_pwr1 + rail_w + gap
@@ -173,38 +163,34 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
         if cell.name.startswith(STD_PREFIX):
             cell.name = pre + cell.name
     block_cell = next(cl for cl in logic.lib.cells if cl.name == logic.name)
-    for cell in logic.lib.cells:
+    for cell in itertools.chain(logic.lib.cells, *(blib.cells for blib, _ in banks.values())):
         if cell.name not in have:
             have.add(cell.name)
             lib.add(cell)
-    for blib, _ in banks.values():
-        for cell in blib.cells:
-            if cell.name not in have:
-                have.add(cell.name)
-                lib.add(cell)
     top.add(gdstk.Reference(block_cell, (xb, yb)))
     for b in banks:
-        top.add(gdstk.Reference(bank_cells[b], (bank_x[b], snap(y_m - sizes[b][0][1]))))
+        top.add(gdstk.Reference(bank_cells[b], (bank_x[b], bank_y[b])))
 
     # Power: rails, ring, straps into the rails.
     for y in (y_gnd0, y_pwr0, y_pwr1, y_gnd1):
         d.hwire("met3", margin, width - margin, y, rail_w)
-    v3 = pdk.data["vias"]["via3"]
-    v2 = pdk.data["vias"]["via2"]
+    v3, v2 = pdk.data["vias"]["via3"], pdk.data["vias"]["via2"]
+    enc3 = max(v3["enc_below"][1], v3["enc_above"][1])
+    enc2 = max(v2["enc_below"][1], v2["enc_above"][1])
     for xr, ys in ((margin + ring_w / 2, (y_gnd0, y_gnd1)),
                    (width - margin - ring_w / 2, (y_pwr0, y_pwr1))):
         d.vwire("met4", xr, ys[0] - rail_w / 2, ys[1] + rail_w / 2, ring_w)
         for y in ys:
             _via_array(d, "via3", (xr - ring_w / 2, y - rail_w / 2, xr + ring_w / 2,
-                                   y + rail_w / 2), max(v3["enc_below"][1], v3["enc_above"][1]))
+                                   y + rail_w / 2), enc3)
     for n, sx in logic.straps:
         ry = y_gnd0 if n == "VGND" else y_pwr0
         x = xb + sx
         d.vwire("met2", x, ry - rail_w / 2, yb, g.strap_w)
         _via_array(d, "via2", (x - g.strap_w / 2, ry - rail_w / 2, x + g.strap_w / 2,
-                               ry + rail_w / 2), max(v2["enc_below"][1], v2["enc_above"][1]))
+                               ry + rail_w / 2), enc2)
     for b in banks:
-        oy = snap(y_m - sizes[b][0][1])
+        oy = bank_y[b]
         for n in ("VPWR", "VGND"):
             lay, r = bank_pins[b][n]
             if lay != "met2":
@@ -212,14 +198,13 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
             ry = y_pwr1 if n == "VPWR" else y_gnd1
             x0, x1 = bank_x[b] + r[0], bank_x[b] + r[2]
             d.rect("met2", (x0, oy + r[3] - 0.5, x1, ry + rail_w / 2))
-            _via_array(d, "via2", (x0, ry - rail_w / 2, x1, ry + rail_w / 2),
-                       max(v2["enc_below"][1], v2["enc_above"][1]))
+            _via_array(d, "via2", (x0, ry - rail_w / 2, x1, ry + rail_w / 2), enc2)
 
     # Signals: drops from the banks, CLK stubs, channel tracks, columns, edge pins.
     for n, b, px, py in drops:
-        ch.draw_drop(d, n, bank_x[b] + px, snap(y_m - sizes[b][0][1]) + py + 0.3)
+        ch.draw_drop(d, n, bank_x[b] + px, bank_y[b] + py + 0.3)
     for b, x1, py, h in clk_taps:
-        oy = snap(y_m - sizes[b][0][1])
+        oy = bank_y[b]
         xs = snap(bank_right[b] + float(c["clk_stub"]))
         pw, ph = d.pad_size("met3", horizontal=True)
         d.rect("met3", (bank_x[b] + x1 - 0.1, oy + py - h / 2, xs + pw / 2, oy + py + h / 2))
@@ -276,8 +261,7 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
                "logic_area_um2": logic.width * logic.height,
                "banks_area_um2": sum((s[1][0] - s[0][0]) * (s[1][1] - s[0][1])
                                      for s in sizes.values())}
-    assert math.isfinite(width * height)
-    return PortLayout(name, lib, "\n".join(lines), width, height, metrics, pins_out)
+    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out)
 
 
 def logic_source(port_verilog: str, module: str) -> str:
@@ -289,7 +273,7 @@ def logic_source(port_verilog: str, module: str) -> str:
 
 
 def lay_out_rom_port(pdk: PdkConfig, arch, qm, kind: str, workdir: Path,
-                     clock_ns: float) -> tuple[PortLayout, BlockLayout]:
+                     clock_ns: float) -> tuple[BlockLayout, BlockLayout]:
     """Render, synthesise and lay out one ROM port of an engine: its logic through LibreLane
     synthesis and build_block, its banks through the ROM compiler, then build_rom_port."""
     from taalas_flow.engine.render import render_rom_ports
