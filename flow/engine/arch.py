@@ -11,6 +11,7 @@ from taalas_flow.errors import InputError
 from taalas_flow.model import fixedpoint as fx
 from taalas_flow.model.config import LlamaConfig
 from taalas_flow.model.quantise import SCALE_BITS
+from taalas_flow.regfile.memory import MemoryPlan
 from taalas_flow.rtl.render import mac_lane_params
 
 ACT_W = 16
@@ -88,6 +89,11 @@ class EngineArch:
             addr += size
         out["_size"] = addr
         return out
+
+    @property
+    def memory_plan(self) -> MemoryPlan:
+        """The data memory as register-file banks (flow/regfile)."""
+        return MemoryPlan(self.memory_map["_size"])
 
     @property
     def data_addr_bits(self) -> int:

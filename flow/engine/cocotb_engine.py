@@ -18,13 +18,19 @@ from taalas_flow.engine.arch import EngineArch
 from taalas_flow.model.golden import GoldenModel, quantise_model
 from taalas_flow.model.loader import load_checkpoint
 from taalas_flow.model.rom_image import load_rom_image
+from taalas_flow.regfile.memory import MemoryPlan
 
 PERIOD_NS = 10
 
 
-def _read(dut, base: int, n: int) -> np.ndarray:
-    mem = dut.u_dmem.mem
-    return np.array([mem[base + i].value.to_signed() for i in range(n)], np.int64)
+def _read(dut, plan: MemoryPlan, base: int, n: int) -> np.ndarray:
+    """Words of the data memory, from the banks' arrays (plan.locate says which)."""
+    out = []
+    for a in range(base, base + n):
+        col, bank, word = plan.locate(a)
+        v = getattr(dut.u_dmem, plan.instance(col, bank)).mem[word].value
+        out.append(v.to_signed())
+    return np.array(out, np.int64)
 
 
 def _check(name: str, got: np.ndarray, want: np.ndarray) -> None:
@@ -45,7 +51,7 @@ async def tokens_match_golden(dut):
     qm = (load_rom_image(Path(rom_image)) if rom_image
           else quantise_model(load_checkpoint(model), bits, int(os.environ["TAALAS_BLOCK"])))
     arch = EngineArch(qm.config, qm.bits, qm.block, lanes)
-    mm, c = arch.memory_map, qm.config
+    mm, c, plan = arch.memory_map, qm.config, arch.memory_plan
     golden = GoldenModel(qm)
 
     cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
@@ -77,7 +83,7 @@ async def tokens_match_golden(dut):
             await ReadOnly()
             assert int(dut.mark_id.value) == layer, "marks out of order"
             if layer == c.num_hidden_layers:
-                _check(f"pos {pos} final_norm", _read(dut, mm["h"], c.hidden_size),
+                _check(f"pos {pos} final_norm", _read(dut, plan, mm["h"], c.hidden_size),
                        trace["final_norm"])
                 continue
             tr = trace[f"layer{layer}"]
@@ -90,7 +96,7 @@ async def tokens_match_golden(dut):
                                   ("up", mm["up"], c.intermediate_size),
                                   ("hidden", mm["hid"], c.intermediate_size),
                                   ("out", mm["x"], c.hidden_size)):
-                _check(f"pos {pos} layer {layer} {name}", _read(dut, base, n), tr[name])
+                _check(f"pos {pos} layer {layer} {name}", _read(dut, plan, base, n), tr[name])
                 checked += n
         await RisingEdge(dut.tok_out_valid)
         await ReadOnly()

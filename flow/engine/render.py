@@ -17,6 +17,7 @@ from taalas_flow.engine.rom_map import rom_map
 from taalas_flow.model import fixedpoint as fx
 from taalas_flow.model.golden import QuantModel
 from taalas_flow.pdk import PdkConfig
+from taalas_flow.regfile.bank import render_bank_model
 from taalas_flow.resources import rtl_templates_dir
 from taalas_flow.rom.predecode import PredecodePlan
 from taalas_flow.rom.verilog import rom_macro_verilog, rom_verilog
@@ -70,13 +71,22 @@ def template_params(arch: EngineArch, name: str) -> dict:
 
 
 def render_engine(arch: EngineArch, out: Path, name: str = "taalas_engine") -> list[Path]:
-    """Base-die RTL: MAC lane, core, data memory and top. Returns the files in compile order."""
+    """Base-die RTL: MAC lane, core, data memory (register-file banks, simulated with their
+    behavioural model) and top. Returns the files in compile order."""
     out.mkdir(parents=True, exist_ok=True)
     params = template_params(arch, name)
     lane = render_mac_lane(out / f"{name}_mac_lane.v", f"{name}_mac_lane", arch.bits,
                            arch.block, arch.max_cols, requant=False)
     files = [lane]
-    for tpl, fname in (("engine_core.v.j2", f"{name}_core.v"), ("engine_top.v.j2", f"{name}.v")):
+    plan = arch.memory_plan
+    bank = plan.bank.module(f"{name}_rf")
+    files.append(render_bank_model(plan.bank, out / f"{bank}_model.v", bank))
+    params.update(bank=bank, depth=plan.depth, width=plan.width, banks=plan.banks,
+                  columns=plan.columns, column_banks=plan.column_banks,
+                  bank_words=plan.bank_words, wb=plan.word_bits, sb=plan.select_bits,
+                  daw=arch.data_addr_bits)
+    for tpl, fname in (("engine_core.v.j2", f"{name}_core.v"), ("dmem.v.j2", f"{name}_dmem.v"),
+                       ("engine_top.v.j2", f"{name}.v")):
         path = out / fname
         path.write_text(_env().get_template(tpl).render(**params))
         files.append(path)

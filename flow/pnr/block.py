@@ -350,9 +350,11 @@ def trunk_probe(pdk: PdkConfig, net: GateNetlist, row_counts: list[int]) -> list
 
 def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
                 progress: Callable[[str], None] | None = None,
-                n_rows: int | None = None) -> BlockLayout:
+                n_rows: int | None = None,
+                rows: list[list[int]] | None = None) -> BlockLayout:
     """`progress` hears each phase as it starts (long for the engine core); `n_rows`
-    overrides the square-block estimate."""
+    overrides the square-block estimate; `rows` (instance indices, left to right) replaces
+    the placement search, for arrays whose generator knows their order."""
     name = name or net.module
     say = progress or (lambda _msg: None)
     blk = _Block(pdk, net, say)
@@ -363,7 +365,11 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
     # Trunks go on met4 over the cells; when more trunk pieces cover some row than met4
     # has tracks, the power columns widen to hold met2 trunks too (the rows keep their
     # cells and order, only the x positions move).
-    rows = blk.rows(n_rows or blk.first_rows())
+    if rows is not None:
+        if sorted(i for row in rows for i in row) != list(range(len(cells))):
+            raise InputError(f"{name}: the given rows do not hold every instance once")
+    else:
+        rows = blk.rows(n_rows or blk.first_rows())
     col_tracks = 0
     tried = []
     trunks = None

@@ -1,0 +1,64 @@
+"""How the data memory is built from register-file banks: banks stacked in columns that share
+their read bit lines (one bank per column drives them, chosen by the address bits above the
+word), and a column multiplexer in front of the read registers. The RTL template, the layout
+and the simulation bench all locate a word through this one plan."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from taalas_flow.errors import InputError
+from taalas_flow.regfile.bank import BankShape
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    depth: int                  # words the engine addresses
+    width: int = 16
+    read_ports: int = 2
+    bank_words: int = 64
+    column_banks: int = 4       # banks on one set of read bit lines
+
+    def __post_init__(self) -> None:
+        if self.depth < 1:
+            raise InputError(f"a data memory of {self.depth} words")
+        if self.column_banks < 1 or self.column_banks & (self.column_banks - 1):
+            raise InputError(f"{self.column_banks} banks per column: must be a power of two")
+        BankShape(self.bank_words, self.width, self.read_ports)
+
+    @property
+    def bank(self) -> BankShape:
+        return BankShape(self.bank_words, self.width, self.read_ports)
+
+    @property
+    def word_bits(self) -> int:
+        return self.bank.addr_bits
+
+    @property
+    def select_bits(self) -> int:
+        return self.column_banks.bit_length() - 1
+
+    @property
+    def columns(self) -> int:
+        return math.ceil(self.depth / (self.bank_words * self.column_banks))
+
+    @property
+    def banks(self) -> int:
+        """Whole columns: a column with a bank missing would leave its bit lines undriven
+        whenever the address selects that bank in another column."""
+        return self.columns * self.column_banks
+
+    @property
+    def words(self) -> int:
+        return self.banks * self.bank_words
+
+    def locate(self, addr: int) -> tuple[int, int, int]:
+        """(column, bank in column, word in bank) of a word address."""
+        word = addr % self.bank_words
+        b = addr // self.bank_words
+        return b // self.column_banks, b % self.column_banks, word
+
+    @staticmethod
+    def instance(column: int, bank: int) -> str:
+        return f"u_c{column}_b{bank}"
