@@ -38,6 +38,15 @@ def test_run_tiny_llama(tiny_run) -> None:
         assert metrics[f"taalas__lvs__rom_port_{kind}_clean"] == 1
         assert metrics[f"taalas__rom_port__{kind}__logic_cells"] > 2 * 8
         assert next(run_dir.glob(f"*-taalas-romports/taalas_engine_{kind}.gds")).is_file()
+    # The data memory's bank: netlist simulated, laid out, signed off; the plan covers the
+    # memory map (17,152 words for tiny-llama, whole columns of banks).
+    assert metrics["taalas__sim__dmem_bank__mismatches"] == 0
+    assert metrics["taalas__sim__dmem_bank__compared"] > 500
+    assert metrics["taalas__drc__dmem_column_beol__count"] == 0
+    assert metrics["taalas__drc__dmem_bank_tile__count"] == 0
+    assert metrics["taalas__lvs__dmem_column_clean"] == 1
+    assert metrics["taalas__dmem__banks"] * 64 >= metrics["taalas__dmem__words"] == 17152
+    assert next(run_dir.glob("*-taalas-datamemory/taalas_engine_rf_64x16_2r1w.gds")).is_file()
     # two ROMs (weights, parameters), each as two column banks of 256-column word lines
     assert metrics["taalas__rom__macro_count"] == 4
     verilog = next(run_dir.glob("*-taalas-romarray/wrom.v")).read_text()

@@ -43,8 +43,8 @@ def test_report_renders_in_chromium(tiny_run, pdk_root: Path, tmp_path: Path) ->
     link = cwd / "runs" / "tiny-llama-sky130-latest" / "report.html"
     assert link.resolve() == index.resolve()
     html = index.read_text()
-    # self-contained pictures: four of the ROM macros, one of each ROM port
-    assert html.count("src='data:image/png;base64,") == 6
+    # self-contained pictures: four of the ROM macros, one of each ROM port, the memory bank
+    assert html.count("src='data:image/png;base64,") == 7
     # nothing fetched from elsewhere (the SVG namespace URI is a name, not a fetch)
     assert "src='http" not in html and "<link" not in html and "<script" not in html
     shot = tmp_path / "shot.png"

@@ -236,6 +236,28 @@ def _assign_trunks(pins_at: dict[str, list[tuple[int, float, str, int]]],
     return out
 
 
+def _through_trunks(pins_at: dict[str, list[tuple[int, float, str, int]]],
+                    tracks: list[tuple[float, str]], through: list[str]
+                    ) -> tuple[dict[str, list[Piece]], list[tuple[float, str]]]:
+    """A met4 track of its own for each net that runs through the block from its bottom edge
+    to its top edge (stacked copies of the block then join those nets by abutment), at the
+    free met4 track nearest the median of its pins; returns the nets' pieces and the tracks
+    left for the others."""
+    free = list(tracks)
+    out: dict[str, list[Piece]] = {}
+    for n in through:
+        pts = pins_at[n]
+        xs = sorted(x for _r, x, *_ in pts)
+        mid = xs[len(xs) // 2]
+        k = min((i for i, t in enumerate(free) if t[1] == "met4"),
+                key=lambda i: (abs(free[i][0] - mid), free[i][0]))
+        x = free.pop(k)[0]
+        rs = sorted({r for r, *_ in pts})
+        out[n] = ([(x, "met4", a, b) for a, b in zip(rs, rs[1:], strict=False)]
+                  or [(x, "met4", rs[0], rs[0])])
+    return out, free
+
+
 def trunk_demand(pins_at: dict[str, list[tuple[int, float, str, int]]], n_rows: int) -> int:
     """Most trunk pieces on any one row, ends included: a piece ending in a row and another
     net's piece starting there need two tracks. With this many tracks the left-edge
@@ -351,16 +373,23 @@ def trunk_probe(pdk: PdkConfig, net: GateNetlist, row_counts: list[int]) -> list
 def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
                 progress: Callable[[str], None] | None = None,
                 n_rows: int | None = None,
-                rows: list[list[int]] | None = None) -> BlockLayout:
+                rows: list[list[int]] | None = None,
+                through: list[str] | None = None) -> BlockLayout:
     """`progress` hears each phase as it starts (long for the engine core); `n_rows`
     overrides the square-block estimate; `rows` (instance indices, left to right) replaces
-    the placement search, for arrays whose generator knows their order."""
+    the placement search, for arrays whose generator knows their order. `through` ports run
+    on their own met4 track from the bottom edge to the top edge, pinned at the bottom,
+    so copies of the block stacked on each other share them."""
     name = name or net.module
     say = progress or (lambda _msg: None)
     blk = _Block(pdk, net, say)
     lib, pa, g, lg = blk.lib, blk.pa, blk.g, blk.lg
     cells, widths, wired = blk.cells, blk.widths, blk.wired
     unconnected_ports = sorted(p for p in net.ports if p not in net.nets)
+    through = sorted(through or [])
+    bad = [n for n in through if n not in net.ports or n not in wired]
+    if bad:
+        raise InputError(f"{name}: through nets must be connected ports: {bad[:4]}")
 
     # Trunks go on met4 over the cells; when more trunk pieces cover some row than met4
     # has tracks, the power columns widen to hold met2 trunks too (the rows keep their
@@ -379,8 +408,11 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
                      f"row, {pl.capacity} vertical tracks")
         if pl.demand <= pl.capacity:
             say(f"trunks ({pl.demand} pieces on one row, {pl.capacity} tracks)")
-            trunks = _assign_trunks(pl.pins_at, pl.tracks)
+            fixed, free = _through_trunks(pl.pins_at, pl.tracks, through)
+            trunks = _assign_trunks({n: p for n, p in pl.pins_at.items() if n not in fixed},
+                                    free)
             if trunks is not None:
+                trunks.update(fixed)
                 break
         short = max(pl.demand - pl.capacity, 0) + max(pl.demand // 50, 1)
         col_tracks += max(math.ceil(short / len(pl.col_x)), 2)
@@ -400,7 +432,7 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
             xs = [x for rr, x, *_ in pts if rr == r]
             xs += [x for x, _lay, a, b in trunks.get(n, ()) if r in (a, b)]
             seg[(n, r)] = (min(xs), max(xs))
-        if n in net.ports:
+        if n in net.ports and n not in fixed:
             if net.ports[n] == "input":
                 r = min(pts, key=lambda p: (p[1], p[0]))[0]
                 seg[(n, r)] = (0.0, seg[(n, r)][1])
@@ -516,6 +548,17 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
                 wire(n, "met2", d.width("met2"), y1 - y0)
                 cut(n, "via2", 2)
 
+    # Through nets: met4 on down to the bottom edge and up to the top edge.
+    for n in through:
+        x = trunks[n][0][0]
+        lo, hi = track_y(n, trunks[n][0][2]), track_y(n, trunks[n][-1][3])
+        for y0, y1 in ((0.0, lo), (hi, height)):
+            d.rect("met4", (x - g.m4_w / 2, y0, x + g.m4_w / 2, y1))
+            wire(n, "met4", g.m4_w, y1 - y0)
+        if trunks[n][0][2] == trunks[n][0][3]:
+            d.cut("via3", x, lo)
+            cut(n, "via3")
+
     # Power: met2 straps in every column, via1s onto each row's rails at the via pitch,
     # a via's width and both end enclosures kept clear of the strap's edges.
     via = pdk.data["vias"]["via"]
@@ -533,8 +576,14 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
     labels = gdstk.Cell("_labels")
     lab = Drawer(pdk, labels)
     port_at: dict[str, tuple[float, float]] = {}
+    m4_min = math.ceil(pdk.data["routing"]["met4"]["min_area"] / g.m4_w / GRID) * GRID
     for n in sorted(wired):
-        if n in port_row:
+        if n in through:
+            x = trunks[n][0][0]
+            port_at[n] = (x, 0.0)
+            d.rect("met4", (x - g.m4_w / 2, 0.0, x + g.m4_w / 2, m4_min), "pin")
+            lab.label("met4", names[n], x, m4_min / 2)
+        elif n in port_row:
             y = track_y(n, port_row[n])
             x = 0.0 if net.ports[n] == "input" else width
             port_at[n] = (x, y)

@@ -42,11 +42,18 @@ def bank_rows(net: GateNetlist, row_width: float, widths: list[float]) -> list[l
     return rows + [words[k] for k in sorted(words)]
 
 
+def shared_ports(net: GateNetlist) -> list[str]:
+    """Ports every bank of a column shares (clock, addresses, write data, read bit lines):
+    they run through the bank bottom to top. WE and the read enables are each bank's own."""
+    return [p for p in net.ports if not re.fullmatch(r"WE|RE_[A-Z]", p)]
+
+
 def build_bank(pdk: PdkConfig, shape: BankShape, workdir: Path, name: str | None = None,
                progress: Callable[[str], None] | None = None
                ) -> tuple[BlockLayout, GateNetlist, Path]:
     """The bank's netlist (written to workdir) laid out by flow/pnr with the array placement
-    above; returns (layout, netlist, Verilog path)."""
+    above, the shared ports running through it (pinned at the bottom edge, met4) and WE and
+    the read enables on its left edge (met3); returns (layout, netlist, Verilog path)."""
     name = name or shape.module()
     workdir.mkdir(parents=True, exist_ok=True)
     src = render_bank(shape, workdir / f"{name}.v", name)
@@ -56,4 +63,5 @@ def build_bank(pdk: PdkConfig, shape: BankShape, workdir: Path, name: str | None
     word_w = max(sum(widths[i] for i in row) for row in
                  bank_rows(net, math.inf, widths)[1:])
     rows = bank_rows(net, word_w, widths)
-    return build_block(pdk, net, name, progress, rows=rows), net, src
+    return (build_block(pdk, net, name, progress, rows=rows, through=shared_ports(net)),
+            net, src)

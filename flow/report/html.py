@@ -71,6 +71,17 @@ def _signoff(m: dict) -> list[list]:
                 f"{_fmt(m.get(f'taalas__rom_port__{kind}__logic_cells'))} cells"),
             row(f"LVS, {what}-ROM port (banks and cells as black boxes)",
                 f"taalas__lvs__rom_port_{kind}_clean", lambda v: v == 1))],
+        row("Data-memory bank: cell netlist == memory (gate-level simulation)",
+            "taalas__sim__dmem_bank__mismatches", zero,
+            f"{_fmt(m.get('taalas__sim__dmem_bank__compared'))} reads compared"),
+        row("DRC, data-memory column (banks stacked), wiring layers",
+            "taalas__drc__dmem_column_beol__count", zero,
+            f"{_fmt(m.get('taalas__drc__dmem_column_beol__count'))} violations"),
+        row("DRC, data-memory bank tile (16 words) FEOL+BEOL",
+            "taalas__drc__dmem_bank_tile__count", zero,
+            f"{_fmt(m.get('taalas__drc__dmem_bank_tile__count'))} violations"),
+        row("LVS, data-memory column (cells as black boxes)", "taalas__lvs__dmem_column_clean",
+            lambda v: v == 1, f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells per bank"),
         row("Chip-level DRC/LVS", "taalas__chip__drc_count", zero, "no chip top yet (issue 6)"),
     ]
 
@@ -118,17 +129,24 @@ def _pictures(pdk: PdkConfig, gds: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def _port_pictures(pdk: PdkConfig, ports: list[Path]) -> list[tuple[str, str, str]]:
+PORT_CAPTION = ("bank macros (top), port logic block (bottom right of the columns), met3 "
+                "channel between them, power rails and ring; ADDR/CLK/EN pins on the left "
+                "edge, DOUT on the right")
+BANK_CAPTION = ("one bank of the data memory: predecoder rows at the bottom, then one word "
+                "per row (row clock gate and read-enable nands at the left, then per bit a "
+                "flop and a tri-state buffer per read port); met4 bit lines run straight up, "
+                "met3 row wires across, met2 power straps in the columns")
+
+
+def _block_pictures(pdk: PdkConfig, blocks: list[tuple[str, str, Path]]
+                    ) -> list[tuple[str, str, str]]:
     from taalas_flow.render import render_png
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, gds in enumerate(ports):
+        for i, (title, caption, gds) in enumerate(blocks):
             png = render_png(pdk, gds, Path(tmp) / f"p{i}.png", box=None, size=(900, 600))
-            out.append((f"ROM port {gds.stem}", "bank macros (top), port logic block (bottom "
-                        "right of the columns), met3 channel between them, power rails and "
-                        "ring; ADDR/CLK/EN pins on the left edge, DOUT on the right",
-                        base64.b64encode(png.read_bytes()).decode()))
+            out.append((title, caption, base64.b64encode(png.read_bytes()).decode()))
     return out
 
 
@@ -161,9 +179,12 @@ def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
             html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                         f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
                         f"</figure>")
-    ports = [g for kind in ("wrom", "prom")
-             for g in sorted(run_dir.glob(f"*-taalas-romports/taalas_engine_{kind}.gds"))]
-    for title, caption, b64 in _port_pictures(pdk, ports):
+    blocks = [(f"ROM port {g.stem}", PORT_CAPTION, g) for kind in ("wrom", "prom")
+              for g in sorted(run_dir.glob(f"*-taalas-romports/taalas_engine_{kind}.gds"))]
+    blocks += [(f"Data-memory bank {g.stem}", BANK_CAPTION, g)
+               for g in sorted(run_dir.glob("*-taalas-datamemory/taalas_engine_rf_*.gds"))
+               if not g.stem.endswith(("_tile", "_column"))]
+    for title, caption, b64 in _block_pictures(pdk, blocks):
         html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                     f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
                     f"</figure>")
@@ -193,6 +214,11 @@ def _summary(d: RunData) -> list[str]:
                                     f"{_fmt(quant.get('block', '?'))}"],
             ["ROM bits (weights, scales, exponents, gains)", _fmt(m.get("taalas__rom__bits", 0))],
             ["die ROM capacity (bits)", _fmt(m.get("taalas__rom__capacity_bits", 0))]]
+    if "taalas__dmem__words" in m:
+        rows.append(["data memory", f"{_fmt(m['taalas__dmem__words'])} x 16 bits: "
+                     f"{_fmt(m['taalas__dmem__banks'])} register-file banks in "
+                     f"{_fmt(m['taalas__dmem__columns'])} columns, "
+                     f"{m['taalas__dmem__bank_um2_per_bit']:.1f} um2 per bit"])
     return ["<h2>Summary</h2>", _table(rows)]
 
 
@@ -223,9 +249,15 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
                                                - m["taalas__rom__array_area_mm2"]) * 1e6))
     if "design__instance__area" in m:
         area.append(("engine core logic", float(m["design__instance__area"])))
+    if "taalas__dmem__columns_area_mm2" in m:
+        area.append((f"data memory: {_fmt(m['taalas__dmem__columns'])} bank columns",
+                     m["taalas__dmem__columns_area_mm2"] * 1e6))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
-           "<p>Not in the chart (not generated yet): data memory / KV cache macro, power "
-           "grid, pads.</p>"]
+           "<p>ROM macros as laid out; engine core logic as synthesised cell area; data "
+           "memory as its number of bank columns times the area of the one column laid out "
+           "(the columns are not assembled yet: no wiring between them, column multiplexer "
+           "or read registers). "
+           "Not in the chart: the engine core's wiring, power grid, pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []
     ws = m.get("timing__setup__ws")

@@ -12,6 +12,9 @@ def signoff_failures(metrics: dict) -> list[str]:
         if k.startswith("taalas__drc__") and k.endswith("__count") and v != 0:
             out.append(f"DRC {k.removeprefix('taalas__drc__').removesuffix('__count')}: "
                        f"{v} violations")
+        elif k.startswith("taalas__sim__") and k.endswith("__mismatches") and v != 0:
+            out.append(f"simulation {k.removeprefix('taalas__sim__').removesuffix('__mismatches')}"
+                       f": {v} mismatches")
         elif k.startswith("taalas__lvs__") and k.endswith("_clean") and v != 1:
             out.append(f"LVS {k.removeprefix('taalas__lvs__').removesuffix('_clean')}: "
                        "not clean")

@@ -1,5 +1,5 @@
 """Chip assembly Steps: the pieces of the chip top laid out, wired and signed off one by one
-(flow/chip). Today: the engine's two ROM ports."""
+(flow/chip, flow/regfile). Today: the engine's two ROM ports and the data memory's bank."""
 
 from __future__ import annotations
 
@@ -76,4 +76,98 @@ class RomPorts(Step):
                              "drc_beol": beol.by_rule, "drc_logic": block.by_rule,
                              "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}
         (d / "rom_ports.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return {}, metrics
+
+
+# A bank tile of this many words (same width and ports) gets the full FEOL+BEOL DRC in every
+# run; a column of the engine's banks gets BEOL. The tile's rows are the bank's rows (same
+# cells, same order); FEOL of the full bank (minutes) is measured by
+# bench/regfile_density.py.
+DMEM_TILE_WORDS = 16
+
+
+@Step.factory.register()
+class DataMemory(Step):
+    """The data memory's register-file bank (flow/regfile) for this architecture: its cell
+    netlist simulated against the memory it must be, laid out as a regular array and
+    stacked into one column of the memory plan (the banks share their through ports by
+    abutment); DRC (wiring layers on the column, FEOL+BEOL on a 16-word tile of the bank)
+    and LVS of the column against its netlist; the area the plan's columns take."""
+
+    id = "Taalas.DataMemory"
+    name = "Data memory bank"
+    inputs = [ROM_IMAGE]
+    outputs = []
+    config_vars = PDK_CONFIG_VARS + QUANT_VARS + [LANES_VAR]
+
+    def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
+        from librelane.logging import info
+
+        from taalas_flow.engine.arch import EngineArch
+        from taalas_flow.model.rom_image import load_rom_image
+        from taalas_flow.regfile.bank import BankShape
+        from taalas_flow.regfile.column import build_column
+        from taalas_flow.regfile.layout import build_bank
+        from taalas_flow.regfile.simulate import simulate_bank
+        from taalas_flow.rom.layout import GDS_TIMESTAMP
+        from taalas_flow.signoff.drc import run_drc
+        from taalas_flow.signoff.lvs import run_lvs
+
+        pdk = step_pdk(self.config)
+        d = Path(self.step_dir)
+        qm = load_rom_image(Path(str(state_in[ROM_IMAGE])))
+        arch = EngineArch(qm.config, qm.bits, qm.block, self.config["TAALAS_ENGINE_LANES"])
+        plan = arch.memory_plan
+        shape = plan.bank
+        name = shape.module("taalas_engine_rf")
+        info(f"data memory: {plan.depth} x {plan.width} as {plan.banks} banks of "
+             f"{shape.words} words in {plan.columns} columns; bank layout")
+        bank, _net, src = build_bank(pdk, shape, d / "bank", name)
+        gds, cdl = d / f"{name}.gds", d / f"{name}.cdl"
+        bank.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
+        cdl.write_text(bank.cdl)
+        column = build_column(pdk, bank, plan.column_banks, f"{name}_column")
+        col_gds, col_cdl = d / f"{column.name}.gds", d / f"{column.name}.cdl"
+        column.lib.write_gds(str(col_gds), timestamp=GDS_TIMESTAMP)
+        col_cdl.write_text(column.cdl)
+        tile_shape = BankShape(DMEM_TILE_WORDS, shape.width, shape.read_ports)
+        tile, _, _ = build_bank(pdk, tile_shape, d / "tile", f"{name}_tile")
+        tile_gds = d / f"{name}_tile.gds"
+        tile.lib.write_gds(str(tile_gds), timestamp=GDS_TIMESTAMP)
+        info("data memory bank: simulation, DRC, LVS")
+        sim = simulate_bank(pdk, shape, src, name, d / "sim")
+        beol = run_drc(pdk, col_gds, d / f"{column.name}_beol.lyrdb", feol=False)
+        feol = run_drc(pdk, tile_gds, d / f"{name}_tile.lyrdb", feol=True)
+        lvs = run_lvs(pdk, col_gds, col_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
+        bank_um2 = bank.width * bank.height
+        metrics = {
+            "taalas__dmem__words": plan.depth,
+            "taalas__dmem__banks": plan.banks,
+            "taalas__dmem__columns": plan.columns,
+            "taalas__dmem__bank_width_um": bank.width,
+            "taalas__dmem__bank_height_um": bank.height,
+            "taalas__dmem__bank_cells": bank.metrics["cells"],
+            "taalas__dmem__bank_utilisation": bank.metrics["utilisation"],
+            "taalas__dmem__bank_um2_per_bit": bank_um2 / shape.bits,
+            "taalas__dmem__column_width_um": column.width,
+            "taalas__dmem__column_height_um": column.height,
+            "taalas__dmem__columns_area_mm2": plan.columns * column.width * column.height
+            * 1e-6,
+            "taalas__sim__dmem_bank__mismatches": sim.mismatches,
+            "taalas__sim__dmem_bank__compared": sim.compared,
+            "taalas__drc__dmem_column_beol__count": beol.violations,
+            "taalas__drc__dmem_bank_tile__count": feol.violations,
+            "taalas__lvs__dmem_column_clean": int(lvs.clean),
+        }
+        summary = {"plan": {"depth": plan.depth, "width": plan.width, "banks": plan.banks,
+                            "columns": plan.columns, "column_banks": plan.column_banks,
+                            "spare_words": plan.words - plan.depth},
+                   "bank": {"module": name, "gds": gds.name, **bank.metrics},
+                   "column": {"gds": col_gds.name, **column.metrics},
+                   "tile": {"gds": tile_gds.name, "words": DMEM_TILE_WORDS},
+                   "simulation": {"compared": sim.compared, "released": sim.released,
+                                  "mismatches": sim.mismatches, "log": str(sim.log)},
+                   "drc_column_beol": beol.by_rule, "drc_tile": feol.by_rule,
+                   "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}
+        (d / "data_memory.json").write_text(json.dumps(summary, indent=2) + "\n")
         return {}, metrics

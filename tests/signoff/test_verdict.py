@@ -10,6 +10,8 @@ CLEAN = {
     "taalas__rom__readback_ok": 1,
     "taalas__xor__non_personalisation_layers": 0,
     "taalas__xor__personalisation_diff_count": 207237,
+    "taalas__sim__dmem_bank__mismatches": 0,
+    "taalas__sim__dmem_bank__compared": 820,
 }
 
 
@@ -19,8 +21,10 @@ def test_clean_run_passes() -> None:
 
 def test_each_failed_check_is_named() -> None:
     bad = CLEAN | {"taalas__drc__rom_array_beol__count": 10, "taalas__lvs__rom_tile_clean": 0,
-                   "taalas__rom__readback_ok": 0, "taalas__xor__non_personalisation_layers": 2}
+                   "taalas__rom__readback_ok": 0, "taalas__xor__non_personalisation_layers": 2,
+                   "taalas__sim__dmem_bank__mismatches": 3}
     f = signoff_failures(bad)
     assert f == ["DRC rom_array_beol: 10 violations", "LVS rom_tile: not clean",
+                 "simulation dmem_bank: 3 mismatches",
                  "readback: the weights read back from the GDS differ from the model",
                  "XOR: 2 layers other than the personalisation layer differ"]

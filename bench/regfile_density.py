@@ -1,0 +1,115 @@
+"""Register-file bank benchmark (flow/regfile): area, density and utilisation of banks of
+several shapes as the layout generator builds them, the full signoff of the data memory's
+64-word bank (gate-level simulation, DRC FEOL+BEOL on the whole bank, LVS) with its time, a
+column of four of them (BEOL DRC, LVS), and what the tiny-llama data memory's columns take
+against the die. Writes bench/results/regfile_density.json.
+
+    python bench/regfile_density.py [--pdk-root DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import librelane.flows  # noqa: F401  (LibreLane's step registry before taalas_flow's steps)
+
+from taalas_flow.engine.arch import EngineArch
+from taalas_flow.model.config import load_config
+from taalas_flow.pdk import load_pdk
+from taalas_flow.regfile.bank import BankShape
+from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.layout import build_bank
+from taalas_flow.regfile.simulate import simulate_bank
+from taalas_flow.resources import models_dir
+from taalas_flow.rom.layout import GDS_TIMESTAMP
+from taalas_flow.signoff.drc import run_drc
+from taalas_flow.signoff.lvs import run_lvs
+
+ROOT = Path(__file__).resolve().parent.parent
+SHAPES = [(16, 16, 1), (16, 16, 2), (32, 16, 2), (64, 16, 1), (64, 16, 2)]
+SIGNOFF = (64, 16, 2)
+
+
+def shape_row(pdk, shape: BankShape, work: Path, signoff: bool) -> dict:
+    t0 = time.perf_counter()
+    blk, _net, src = build_bank(pdk, shape, work / shape.module())
+    gen_s = time.perf_counter() - t0
+    m = blk.metrics
+    row = {"words": shape.words, "width": shape.width, "read_ports": shape.read_ports,
+           "cells": m["cells"], "width_um": blk.width, "height_um": blk.height,
+           "area_um2": round(blk.width * blk.height, 1),
+           "um2_per_bit": round(blk.width * blk.height / shape.bits, 2),
+           "cell_um2_per_bit": round(m["cell_area_um2"] / shape.bits, 2),
+           "utilisation": round(m["utilisation"], 4),
+           "mean_row_met3_tracks": round(m["mean_row_tracks"], 2),
+           "max_row_met3_tracks": m["max_row_tracks"], "generate_s": round(gen_s, 2)}
+    if signoff:
+        gds, cdl = work / f"{shape.module()}.gds", work / f"{shape.module()}.cdl"
+        blk.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
+        cdl.write_text(blk.cdl)
+        t0 = time.perf_counter()
+        sim = simulate_bank(pdk, shape, src, shape.module(), work / "sim")
+        row["sim"] = {"compared": sim.compared, "released": sim.released,
+                      "mismatches": sim.mismatches, "s": round(time.perf_counter() - t0, 1)}
+        for name, feol in (("drc_beol", False), ("drc_feol_beol", True)):
+            t0 = time.perf_counter()
+            d = run_drc(pdk, gds, work / f"{name}.lyrdb", feol=feol)
+            row[name] = {"violations": d.violations, "s": round(time.perf_counter() - t0, 1)}
+        t0 = time.perf_counter()
+        lvs = run_lvs(pdk, gds, cdl, work / "lvs", blackbox="sky130_fd_sc_hd__*")
+        row["lvs"] = {"clean": lvs.clean, "s": round(time.perf_counter() - t0, 1)}
+        col = build_column(pdk, blk, 4, "column")
+        cg, cc = work / "column.gds", work / "column.cdl"
+        col.lib.write_gds(str(cg), timestamp=GDS_TIMESTAMP)
+        cc.write_text(col.cdl)
+        t0 = time.perf_counter()
+        cd = run_drc(pdk, cg, work / "column_beol.lyrdb", feol=False)
+        cd_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cl = run_lvs(pdk, cg, cc, work / "lvs_column", blackbox="sky130_fd_sc_hd__*")
+        row["column_of_4"] = {"width_um": col.width, "height_um": col.height,
+                              "area_um2": round(col.width * col.height, 1),
+                              "drc_beol": {"violations": cd.violations, "s": round(cd_s, 1)},
+                              "lvs": {"clean": cl.clean,
+                                      "s": round(time.perf_counter() - t0, 1)}}
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pdk-root", type=Path, default=ROOT.parent / "shared" / "pdk")
+    args = ap.parse_args()
+    pdk = load_pdk("sky130", args.pdk_root)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in SHAPES:
+            print("bank", s, flush=True)
+            rows.append(shape_row(pdk, BankShape(*s), Path(tmp), s == SIGNOFF))
+    cfg = load_config(models_dir() / "tiny-llama" / "config.json")
+    plan = EngineArch(cfg, 4, 32, 8).memory_plan
+    bank = next(r for r in rows if (r["words"], r["width"], r["read_ports"]) == SIGNOFF)
+    die = pdk.data["die"]
+    die_mm2 = die["width_um"] * die["height_um"] * 1e-6
+    cols_mm2 = plan.columns * bank["column_of_4"]["area_um2"] * 1e-6
+    out = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "banks": rows,
+        "tiny_llama_data_memory": {
+            "words": plan.depth, "bits": plan.depth * plan.width, "banks": plan.banks,
+            "columns": plan.columns, "bank": f"{SIGNOFF[0]}x{SIGNOFF[1]} {SIGNOFF[2]}r1w",
+            "columns_area_mm2": round(cols_mm2, 2),
+            "die": die["name"], "die_area_mm2": round(die_mm2, 2),
+            "columns_over_die": round(cols_mm2 / die_mm2, 2)},
+    }
+    dest = ROOT / "bench" / "results" / "regfile_density.json"
+    dest.write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps(out["tiny_llama_data_memory"], indent=2))
+
+
+if __name__ == "__main__":
+    main()

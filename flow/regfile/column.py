@@ -1,0 +1,94 @@
+"""A column of register-file banks: copies of one bank stacked by abutment, so the ports that
+run through the bank (clock, addresses, write data, read bit lines) join without wiring, and
+each bank's own enables (WE, RE_<p>) brought down a met2 channel on the left to the column's
+bottom edge. The netlist is written from the same description, for LVS."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import gdstk
+
+from taalas_flow.layout.draw import Drawer, snap
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.pnr.block import BlockLayout, cdl_names
+
+OWN = re.compile(r"WE|RE_[A-Z]")
+
+
+def _subckt_ports(cdl: str, name: str) -> list[str]:
+    m = re.search(rf"^\.SUBCKT {re.escape(name)} (.*)$", cdl, re.M)
+    if not m:
+        raise ValueError(f"no subcircuit {name} in the bank's CDL")
+    return m.group(1).split()
+
+
+def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockLayout:
+    """`bank` must have been built with its shared ports through (regfile.layout)."""
+    r = pdk.data["routing"]
+    m2_pitch = float(r["met2"]["pitch"])
+    # Port positions by the CDL/label spelling of their names (WA[0] -> WA_0_).
+    spell = cdl_names(sorted(bank.ports))
+    at = {spell[p]: xy for p, xy in bank.ports.items()}
+    own = sorted(p for p in at if OWN.fullmatch(p))
+    shared = sorted(p for p in at if p not in own)
+    margin = float(pdk.data["chip"]["gap"])
+    site = float(pdk.data["site"]["width"])
+    x0 = snap(math.ceil((2 * margin + len(own) * n * m2_pitch) / site) * site)
+
+    top = gdstk.Cell(name)
+    d = Drawer(pdk, top)
+    cell = next(c for c in bank.lib.cells if c.name == bank.name)
+    for k in range(n):
+        top.add(gdstk.Reference(cell, (x0, snap(k * bank.height))))
+    height = snap(n * bank.height)
+    width = snap(x0 + bank.width)
+
+    # Own enables: met2 from the bottom edge up to the bank's met3 pin, met3 across to it.
+    m3_w = max(d.pad_size("met3", True)[1], d.width("met3"))
+    m2_min = d.pad_size("met2", False)[1]
+    col_ports: list[str] = []
+    wire_x: dict[str, float] = {}
+    for k in range(n):
+        for j, p in enumerate(own):
+            net = f"{p}_{k}"
+            x = snap(margin + (k * len(own) + j) * m2_pitch + m2_pitch / 2)
+            px, py = at[p]
+            y = snap(k * bank.height + py)
+            d.vwire("met2", x, 0.0, y)
+            d.pad("met2", x, y, horizontal=False)
+            d.cut("via2", x, y)
+            d.pad("met3", x, y)
+            d.hwire("met3", x, x0 + px + m3_w, y, m3_w)
+            d.rect("met2", (x - d.width("met2") / 2, 0.0, x + d.width("met2") / 2, m2_min),
+                   "pin")
+            d.label("met2", net, x, m2_min / 2)
+            wire_x[net] = x
+            col_ports.append(net)
+    # Shared ports: pinned where bank 0 pins them (met4 at its bottom edge).
+    w4 = float(r["met4"]["width"])
+    for p in shared:
+        px, _py = at[p]
+        d.rect("met4", (x0 + px - w4 / 2, 0.0, x0 + px + w4 / 2, 0.1), "pin")
+        d.label("met4", p, x0 + px, 0.05)
+        col_ports.append(p)
+    for net_name, sx in bank.straps[:2]:
+        d.label("met2", net_name, x0 + sx, bank.height / 2)
+    d.rect("boundary", (0, 0, width, height))
+
+    lib = gdstk.Library(unit=1e-6, precision=1e-9)
+    lib.add(top, *bank.lib.cells)
+    bank_pins = _subckt_ports(bank.cdl, bank.name)
+    lines = [bank.cdl.rstrip(), f"* column {name}: {n} x {bank.name}",
+             f".SUBCKT {name} {' '.join(col_ports)} VGND VPWR VNB"]
+    for k in range(n):
+        conns = [f"{p}_{k}" if OWN.fullmatch(p) else p for p in bank_pins]
+        lines.append(f"Xbank{k} {' '.join(conns)} {bank.name}")
+    lines += [".ENDS", ""]
+    ports = {p: (wire_x[p], 0.0) for p in col_ports if p in wire_x}
+    ports.update({p: (x0 + at[p][0], 0.0) for p in shared})
+    metrics = {"banks": n, "width_um": width, "height_um": height,
+               "channel_um": x0, "area_um2": width * height}
+    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=ports,
+                       straps=[(nn, x0 + sx) for nn, sx in bank.straps])
