@@ -25,6 +25,7 @@ from taalas_flow.regfile.bank import BankShape
 from taalas_flow.regfile.column import build_column
 from taalas_flow.regfile.layout import build_bank
 from taalas_flow.regfile.simulate import simulate_bank
+from taalas_flow.regfile.timing import bank_timing
 from taalas_flow.resources import models_dir
 from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
@@ -33,11 +34,12 @@ from taalas_flow.signoff.lvs import run_lvs
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES = [(16, 16, 1), (16, 16, 2), (32, 16, 2), (64, 16, 1), (64, 16, 2)]
 SIGNOFF = (64, 16, 2)
+CLOCK_NS = 20.0      # the engine's clock (bench/results/engine_perf.json)
 
 
 def shape_row(pdk, shape: BankShape, work: Path, signoff: bool) -> dict:
     t0 = time.perf_counter()
-    blk, _net, src = build_bank(pdk, shape, work / shape.module())
+    blk, net, src = build_bank(pdk, shape, work / shape.module())
     gen_s = time.perf_counter() - t0
     m = blk.metrics
     row = {"words": shape.words, "width": shape.width, "read_ports": shape.read_ports,
@@ -48,6 +50,11 @@ def shape_row(pdk, shape: BankShape, work: Path, signoff: bool) -> dict:
            "utilisation": round(m["utilisation"], 4),
            "mean_row_met3_tracks": round(m["mean_row_tracks"], 2),
            "max_row_met3_tracks": m["max_row_tracks"], "generate_s": round(gen_s, 2)}
+    t = bank_timing(pdk, blk, net, src, work / f"sta_{shape.module()}", CLOCK_NS, 4,
+                    shape.ports)
+    row["timing"] = {"clock_ns": CLOCK_NS, "read_ns": t.read_ns,
+                     "setup_ws_ns": round(t.setup_ws_ns, 3), "hold_ws_ns": round(t.hold_ws_ns, 3),
+                     "column_load_pf": round(t.column_load_pf, 4)}
     if signoff:
         gds, cdl = work / f"{shape.module()}.gds", work / f"{shape.module()}.cdl"
         blk.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)

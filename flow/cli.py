@@ -205,14 +205,12 @@ def export_classic(
     base-die RTL with ROM ports on the bank macros, and each macro's GDS, LEF and black box.
     Run it with `librelane <out>/config.json` on a machine with OpenROAD and the full PDK."""
     from taalas_flow.backends.classic import export_classic as do_export
-    from taalas_flow.engine.arch import EngineArch
-    from taalas_flow.model.config import LlamaConfig
     from taalas_flow.pdk import load_pdk
-    from taalas_flow.respin import read_base_run
+    from taalas_flow.respin import base_arch, read_base_run
 
     b = read_base_run(base.resolve())
     pdk = load_pdk(b["pdk"], pdk_root, stages=["layout"])
-    arch = EngineArch(LlamaConfig(**b["config"]), b["bits"], b["block"], b["lanes"])
+    arch = base_arch(b)
     corners = tuple(c for c in liberty.split(",") if c)
     bad = [c for c in corners if c not in pdk.data["corners"]]
     if bad:

@@ -35,9 +35,17 @@ def read_base_run(base_run: Path) -> dict:
             "clock_ns": float(cfg.get("TAALAS_CLOCK_PERIOD") or cfg.get("CLOCK_PERIOD") or 10.0)}
 
 
+def base_arch(base: dict):
+    """The EngineArch a base run (read_base_run) was built for."""
+    from taalas_flow.engine.arch import EngineArch
+    from taalas_flow.model.config import LlamaConfig
+
+    return EngineArch(LlamaConfig(**base["config"]), base["bits"], base["block"],
+                      base["lanes"])
+
+
 def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None = None) -> dict:
     from taalas_flow.die import check_fits
-    from taalas_flow.engine.arch import EngineArch
     from taalas_flow.engine.rom_macros import (
         bank_images,
         macro_images,
@@ -65,7 +73,7 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
                          "run `taalas-flow run` for a new architecture")
     qm = quantise_model(ckpt, base["bits"], base["block"])
     check_fits(qm.rom_bits(), pdk, f"model {ckpt.name}")
-    arch = EngineArch(base_cfg, base["bits"], base["block"], base["lanes"])
+    arch = base_arch(base)
     images = macro_images(arch, qm)
 
     out = (runs or base_run.parent.parent).resolve() / "runs" / \

@@ -38,6 +38,18 @@ def run_cli(pdk_root: Path, cwd: Path, *args: str, env: dict | None = None,
                           timeout=timeout)
 
 
+@pytest.fixture(scope="session")
+def tiny_q4():
+    """tiny-llama quantised as a default run does (4 bits, blocks of 32) and the 8-lane
+    engine built for it: (QuantModel, EngineArch)."""
+    from taalas_flow.engine.arch import EngineArch
+    from taalas_flow.model.golden import quantise_model
+    from taalas_flow.model.loader import load_checkpoint
+
+    qm = quantise_model(load_checkpoint("tiny-llama"), 4, 32)
+    return qm, EngineArch(qm.config, 4, 32, 8)
+
+
 @pytest.fixture
 def cli(pdk_root: Path, tmp_path: Path):
     """Run `taalas-flow ARGS` in tmp_path with PDK_ROOT set; returns CompletedProcess."""

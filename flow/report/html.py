@@ -274,6 +274,14 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
                       f"{cyc[-1]:,} at position {len(cyc) - 1}"],
                      ["tokens/s at that clock", f"{fmax * 1e6 / cyc[0]:,.0f} .. "
                       f"{fmax * 1e6 / cyc[-1]:,.0f}"]]
+    if "taalas__dmem__bank_read_ns" in m:
+        rows.append(["data-memory bank (OpenSTA, wiring parasitics)",
+                     f"read access {m['taalas__dmem__bank_read_ns']:.2f} ns (address in to bit "
+                     f"line out, column load included); write setup slack "
+                     f"{m['taalas__dmem__bank_setup_ws_ns']:.2f} ns, hold slack "
+                     f"{m['taalas__dmem__bank_hold_ws_ns']:.2f} ns at {period} ns with the "
+                     f"clock through the row clock gates and data arriving with the clock "
+                     f"(negative: the chip must bring CLK early or delay the write data)"])
     if "taalas__rom__array_density_kbit_per_mm2" in m:
         rows.append(["ROM array density", f"{m['taalas__rom__array_density_kbit_per_mm2']:,.0f}"
                      " kbit/mm2 (array only)"])

@@ -92,13 +92,14 @@ class DataMemory(Step):
     netlist simulated against the memory it must be, laid out as a regular array and
     stacked into one column of the memory plan (the banks share their through ports by
     abutment); DRC (wiring layers on the column, FEOL+BEOL on a 16-word tile of the bank)
-    and LVS of the column against its netlist; the area the plan's columns take."""
+    and LVS of the column against its netlist; OpenSTA on the bank with its wiring's
+    parasitics; the area the plan's columns take."""
 
     id = "Taalas.DataMemory"
     name = "Data memory bank"
     inputs = [ROM_IMAGE]
     outputs = []
-    config_vars = PDK_CONFIG_VARS + QUANT_VARS + [LANES_VAR]
+    config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info
@@ -109,6 +110,7 @@ class DataMemory(Step):
         from taalas_flow.regfile.column import build_column
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.simulate import simulate_bank
+        from taalas_flow.regfile.timing import bank_timing
         from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
@@ -122,7 +124,7 @@ class DataMemory(Step):
         name = shape.module("taalas_engine_rf")
         info(f"data memory: {plan.depth} x {plan.width} as {plan.banks} banks of "
              f"{shape.words} words in {plan.columns} columns; bank layout")
-        bank, _net, src = build_bank(pdk, shape, d / "bank", name)
+        bank, net, src = build_bank(pdk, shape, d / "bank", name)
         gds, cdl = d / f"{name}.gds", d / f"{name}.cdl"
         bank.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
         cdl.write_text(bank.cdl)
@@ -139,6 +141,8 @@ class DataMemory(Step):
         beol = run_drc(pdk, col_gds, d / f"{column.name}_beol.lyrdb", feol=False)
         feol = run_drc(pdk, tile_gds, d / f"{name}_tile.lyrdb", feol=True)
         lvs = run_lvs(pdk, col_gds, col_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
+        timing = bank_timing(pdk, bank, net, src, d / "sta", self.config["TAALAS_CLOCK_PERIOD"],
+                             plan.column_banks, shape.ports)
         bank_um2 = bank.width * bank.height
         metrics = {
             "taalas__dmem__words": plan.depth,
@@ -153,6 +157,9 @@ class DataMemory(Step):
             "taalas__dmem__column_height_um": column.height,
             "taalas__dmem__columns_area_mm2": plan.columns * column.width * column.height
             * 1e-6,
+            "taalas__dmem__bank_read_ns": timing.read_ns,
+            "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
+            "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__drc__dmem_column_beol__count": beol.violations,
@@ -168,6 +175,10 @@ class DataMemory(Step):
                    "simulation": {"compared": sim.compared, "released": sim.released,
                                   "mismatches": sim.mismatches, "log": str(sim.log)},
                    "drc_column_beol": beol.by_rule, "drc_tile": feol.by_rule,
-                   "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}
+                   "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
+                   "timing": {"read_ns": timing.read_ns, "setup_ws_ns": timing.setup_ws_ns,
+                              "hold_ws_ns": timing.hold_ws_ns,
+                              "column_load_pf": timing.column_load_pf,
+                              "log": str(timing.log)}}
         (d / "data_memory.json").write_text(json.dumps(summary, indent=2) + "\n")
         return {}, metrics

@@ -12,11 +12,9 @@ import gdstk
 import pytest
 from conftest import run_cli
 
-from taalas_flow.engine.arch import EngineArch
 from taalas_flow.engine.rom_macros import bank_images, pdk_macro_shapes, readback_images
-from taalas_flow.model.config import LlamaConfig
 from taalas_flow.pdk import load_pdk
-from taalas_flow.respin import read_base_run
+from taalas_flow.respin import base_arch, read_base_run
 from taalas_flow.rom.readback import readback_bits
 
 
@@ -80,7 +78,7 @@ def test_exported_macros_are_the_runs(exported, pdk_root: Path) -> None:
     run_dir, out = exported
     b = read_base_run(run_dir)
     pdk = load_pdk(b["pdk"], pdk_root)
-    arch = EngineArch(LlamaConfig(**b["config"]), b["bits"], b["block"], b["lanes"])
+    arch = base_arch(b)
     images = readback_images(pdk, arch, b["gds"])
     for kind, shape in pdk_macro_shapes(pdk, arch).items():
         for bank, bits in bank_images(shape, images[kind]).items():

@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 
 from taalas_flow.chip.rom_port import lay_out_rom_port
-from taalas_flow.engine.arch import EngineArch
-from taalas_flow.model.golden import quantise_model
-from taalas_flow.model.loader import load_checkpoint
 from taalas_flow.pdk import load_pdk
 from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
@@ -22,10 +19,9 @@ BLACKBOX = ["B_sky130_fd_sc_hd__*", "prom[0-9]*"]
 
 
 @pytest.fixture(scope="module")
-def port(pdk_root: Path, tmp_path_factory):
+def port(pdk_root: Path, tmp_path_factory, tiny_q4):
     pdk = load_pdk("sky130", pdk_root)
-    qm = quantise_model(load_checkpoint("tiny-llama"), 4, 32)
-    arch = EngineArch(qm.config, 4, 32, 8)
+    qm, arch = tiny_q4
     d = tmp_path_factory.mktemp("rom_port")
     p, logic = lay_out_rom_port(pdk, arch, qm, "prom", d / "work", 20.0)
     p.lib.write_gds(str(d / "port.gds"), timestamp=GDS_TIMESTAMP)

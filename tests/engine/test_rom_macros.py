@@ -46,9 +46,8 @@ def test_word_map_round_trip(ckpts, bits: int) -> None:
     assert vals.tolist() == qm.layers[0]["q_proj"].q[:8, 5].tolist()
 
 
-def test_physical_images_hold_the_words(ckpts) -> None:
-    qm = quantise_model(ckpts[0], 4, 32)
-    arch = EngineArch(qm.config, 4, 32, 8)
+def test_physical_images_hold_the_words(tiny_q4) -> None:
+    qm, arch = tiny_q4
     words = dict(zip(("wrom", "prom"), rom_words(arch, qm), strict=True))
     for name, img in macro_images(arch, qm).items():
         s = macro_shapes(arch)[name]
@@ -57,12 +56,11 @@ def test_physical_images_hold_the_words(ckpts) -> None:
         assert not words_from_image(img, s.mux)[s.depth:].any()      # padding is empty
 
 
-def test_wide_roms_become_column_banks(ckpts, pdk_root: Path) -> None:
+def test_wide_roms_become_column_banks(tiny_q4, pdk_root: Path) -> None:
     """Word lines stay within the PDK config's limit, and the banks of a ROM hold every bit of
     its logical image once."""
     pdk = load_pdk("sky130", pdk_root)
-    qm = quantise_model(ckpts[0], 4, 32)
-    arch = EngineArch(qm.config, 4, 32, 8)
+    qm, arch = tiny_q4
     limit = pdk.data["rom"]["max_wordline_cols"]
     logical = macro_shapes(arch)
     images = macro_images(arch, qm)

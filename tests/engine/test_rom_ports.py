@@ -9,11 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from taalas_flow.engine.arch import EngineArch
 from taalas_flow.engine.render import render_rom_macro_models, render_rom_ports, render_roms
 from taalas_flow.engine.rom_macros import pdk_macro_shapes
-from taalas_flow.model.golden import quantise_model
-from taalas_flow.model.loader import load_checkpoint
 from taalas_flow.pdk import load_pdk
 from taalas_flow.rom.predecode import PredecodePlan
 
@@ -61,10 +58,9 @@ endmodule
 
 
 @pytest.fixture(scope="module")
-def views(pdk_root: Path, tmp_path_factory):
+def views(pdk_root: Path, tmp_path_factory, tiny_q4):
     pdk = load_pdk("sky130", pdk_root)
-    qm = quantise_model(load_checkpoint("tiny-llama"), 4, 32)
-    arch = EngineArch(qm.config, 4, 32, 8)
+    qm, arch = tiny_q4
     d = tmp_path_factory.mktemp("rom_ports")
     ports = render_rom_ports(pdk, arch, d / "ports")
     models = render_rom_macro_models(pdk, arch, qm, d / "macros")

@@ -11,7 +11,7 @@ import pytest
 
 from taalas_flow.errors import InputError
 from taalas_flow.pdk import load_pdk
-from taalas_flow.regfile.bank import BankShape, render_bank
+from taalas_flow.regfile.bank import BankShape, render_bank, render_bank_model
 from taalas_flow.regfile.layout import build_bank
 from taalas_flow.regfile.simulate import CYCLES, simulate_bank
 from taalas_flow.signoff.drc import run_drc
@@ -25,8 +25,12 @@ def pdk(pdk_root: Path):
 
 @pytest.mark.parametrize("shape", [BankShape(16, 8, 2), BankShape(64, 16, 2),
                                    BankShape(32, 5, 1)], ids=str)
-def test_bank_netlist_is_a_memory(pdk, tmp_path: Path, shape: BankShape) -> None:
-    net = render_bank(shape, tmp_path / f"{shape.module()}.v")
+@pytest.mark.parametrize("view", ["cells", "model"])
+def test_bank_is_a_memory(pdk, tmp_path: Path, shape: BankShape, view: str) -> None:
+    """The cell netlist (laid out) and the behavioural model (simulated in the engine) both
+    pass the same bench."""
+    render = render_bank if view == "cells" else render_bank_model
+    net = render(shape, tmp_path / f"{shape.module()}.v")
     r = simulate_bank(pdk, shape, net, shape.module(), tmp_path, seed=shape.words)
     assert r.compared > CYCLES * shape.read_ports * 0.7
     assert r.released > CYCLES * shape.read_ports * 0.1
@@ -80,3 +84,20 @@ def test_bank_layout_is_clean_and_matches_its_netlist(pdk, tmp_path: Path) -> No
     gds2 = tmp_path / "again.gds"
     blk2.lib.write_gds(str(gds2), timestamp=datetime.datetime(2026, 1, 1))
     assert gds.read_bytes() == gds2.read_bytes()
+
+
+def test_bank_timing_follows_the_wiring(pdk, tmp_path: Path) -> None:
+    """OpenSTA with the bank's own parasitics: the read path goes address -> predecoder ->
+    row nand -> tri-state -> bit line, and a bank four times as tall reads slower."""
+    from taalas_flow.regfile.timing import bank_timing
+
+    reads = {}
+    for words in (16, 64):
+        shape = BankShape(words, 8, 1)
+        blk, net, src = build_bank(pdk, shape, tmp_path / str(words))
+        t = bank_timing(pdk, blk, net, src, tmp_path / f"sta{words}", 20.0, 4, shape.ports)
+        log = t.log.read_text()
+        assert "_nand_A/Y" in log and "_rd_A/Z" in log
+        assert 0 < t.read_ns < 20.0 and t.column_load_pf > 0
+        reads[words] = t.read_ns
+    assert reads[64] > reads[16] * 1.2
