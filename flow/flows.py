@@ -59,8 +59,9 @@ class TaalasFlow(SequentialFlow):
     NOT_IMPLEMENTED = [
         ("chip layout: the engine core placed and wired (flow/pnr lays out and signs off "
          "small blocks, `taalas-flow synth --layout`; laid out flat, the 45k-cell engine "
-         "core is 1.9 x 5.2 mm, bench/logic_layout.py), the data memory assembled from its "
-         "banks (one bank is laid out and signed off, Taalas.DataMemory), chip top (the ROM "
+         "core is 1.9 x 5.2 mm, bench/logic_layout.py), the data memory's columns assembled "
+         "with their multiplexer (a bank and a column of banks are laid out and signed off, "
+         "Taalas.DataMemory), chip top (the ROM "
          "ports are assembled and signed off, Taalas.RomPorts), chip DRC/LVS (with it, LVS "
          "of the full ROM macros; per run a whole macro tile is LVS-checked), STA on "
          "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),

@@ -45,6 +45,10 @@ def test_run_tiny_llama(tiny_run) -> None:
     assert metrics["taalas__drc__dmem_column_beol__count"] == 0
     assert metrics["taalas__drc__dmem_bank_tile__count"] == 0
     assert metrics["taalas__lvs__dmem_column_clean"] == 1
+    # its timing with the wiring's parasitics: reads well inside the clock, hold met (the
+    # write inputs' delay cells)
+    assert 0 < metrics["taalas__dmem__bank_read_ns"] < 10.0
+    assert metrics["taalas__dmem__bank_hold_ws_ns"] > 0
     assert metrics["taalas__dmem__banks"] * 64 >= metrics["taalas__dmem__words"] == 17152
     assert next(run_dir.glob("*-taalas-datamemory/taalas_engine_rf_64x16_2r1w.gds")).is_file()
     # two ROMs (weights, parameters), each as two column banks of 256-column word lines

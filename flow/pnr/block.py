@@ -374,12 +374,14 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
                 progress: Callable[[str], None] | None = None,
                 n_rows: int | None = None,
                 rows: list[list[int]] | None = None,
-                through: list[str] | None = None) -> BlockLayout:
+                through: list[str] | None = None,
+                min_channel: int | None = None) -> BlockLayout:
     """`progress` hears each phase as it starts (long for the engine core); `n_rows`
     overrides the square-block estimate; `rows` (instance indices, left to right) replaces
     the placement search, for arrays whose generator knows their order. `through` ports run
     on their own met4 track from the bottom edge to the top edge, pinned at the bottom,
-    so copies of the block stacked on each other share them."""
+    so copies of the block stacked on each other share them. `min_channel` overrides the
+    config's free met3 tracks between rows (`logic.min_channel_tracks`)."""
     name = name or net.module
     say = progress or (lambda _msg: None)
     blk = _Block(pdk, net, say)
@@ -462,7 +464,8 @@ def build_block(pdk: PdkConfig, net: GateNetlist, name: str | None = None,
             track[keys[j]] = t
         n_tracks[r] = max(tr.values(), default=-1) + 1
     row_tracks = math.ceil(g.row_h / g.m3_pitch - 1e-9)
-    band_tracks = [max(t, row_tracks + lg["min_channel_tracks"]) for t in n_tracks]
+    gap = lg["min_channel_tracks"] if min_channel is None else min_channel
+    band_tracks = [max(t, row_tracks + gap) for t in n_tracks]
     row_y = [0.0]
     for bt in band_tracks:
         row_y.append(snap(row_y[-1] + bt * g.m3_pitch))

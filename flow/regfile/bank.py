@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from taalas_flow.errors import InputError
+from taalas_flow.pdk import PdkConfig
 from taalas_flow.resources import rtl_templates_dir
 
 # 2^4..2^6 words: both predecoder groups then have 2 or 3 bits, which and2..and4 cells decode
@@ -59,18 +60,21 @@ class BankShape:
         return f"{prefix}_{self.words}x{self.width}_{self.read_ports}r1w"
 
 
-def _render(template: str, shape: BankShape, out: Path, name: str | None) -> Path:
+def _render(template: str, shape: BankShape, out: Path, name: str | None, **cells) -> Path:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(rtl_templates_dir())),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     out.write_text(env.get_template(template).render(
         name=name or shape.module(), words=shape.words, width=shape.width, ports=shape.ports,
-        aw=shape.addr_bits, lo_bits=shape.lo_bits, hi_bits=shape.hi_bits))
+        aw=shape.addr_bits, lo_bits=shape.lo_bits, hi_bits=shape.hi_bits, **cells))
     return out
 
 
-def render_bank(shape: BankShape, out: Path, name: str | None = None) -> Path:
-    """The bank as sky130_fd_sc_hd cells: what is laid out and LVS-checked."""
-    return _render("regfile_bank.v.j2", shape, out, name)
+def render_bank(pdk: PdkConfig, shape: BankShape, out: Path, name: str | None = None) -> Path:
+    """The bank as sky130_fd_sc_hd cells: what is laid out and LVS-checked. The clock buffer
+    and the write inputs' hold delay cells are the PDK config's (`regfile`)."""
+    rf = pdk.data["regfile"]
+    return _render("regfile_bank.v.j2", shape, out, name, clock_cell=rf["clock_cell"],
+                   hold_cell=rf["hold_cell"], hold_stages=int(rf["hold_stages"]))
 
 
 def render_bank_model(shape: BankShape, out: Path, name: str | None = None) -> Path:

@@ -56,12 +56,13 @@ def build_bank(pdk: PdkConfig, shape: BankShape, workdir: Path, name: str | None
     the read enables on its left edge (met3); returns (layout, netlist, Verilog path)."""
     name = name or shape.module()
     workdir.mkdir(parents=True, exist_ok=True)
-    src = render_bank(shape, workdir / f"{name}.v", name)
+    src = render_bank(pdk, shape, workdir / f"{name}.v", name)
     net = read_gate_netlist(src, name, pdk.data["std_cell_library"] + "__")
     lib = StdCellLibrary(pdk)
     widths = [lib.cell(i.cell).width for i in net.instances]
     word_w = max(sum(widths[i] for i in row) for row in
                  bank_rows(net, math.inf, widths)[1:])
     rows = bank_rows(net, word_w, widths)
-    return (build_block(pdk, net, name, progress, rows=rows, through=shared_ports(net)),
+    return (build_block(pdk, net, name, progress, rows=rows, through=shared_ports(net),
+                        min_channel=int(pdk.data["regfile"]["min_channel_tracks"])),
             net, src)

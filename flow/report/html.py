@@ -279,9 +279,9 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
                      f"read access {m['taalas__dmem__bank_read_ns']:.2f} ns (address in to bit "
                      f"line out, column load included); write setup slack "
                      f"{m['taalas__dmem__bank_setup_ws_ns']:.2f} ns, hold slack "
-                     f"{m['taalas__dmem__bank_hold_ws_ns']:.2f} ns at {period} ns with the "
-                     f"clock through the row clock gates and data arriving with the clock "
-                     f"(negative: the chip must bring CLK early or delay the write data)"])
+                     f"{m['taalas__dmem__bank_hold_ws_ns']:.2f} ns at {period} ns (clock "
+                     f"propagated through the bank's buffer and row clock gates, inputs "
+                     f"changing at the clock edge at the bank's pins)"])
     if "taalas__rom__array_density_kbit_per_mm2" in m:
         rows.append(["ROM array density", f"{m['taalas__rom__array_density_kbit_per_mm2']:,.0f}"
                      " kbit/mm2 (array only)"])

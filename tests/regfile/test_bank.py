@@ -29,8 +29,8 @@ def pdk(pdk_root: Path):
 def test_bank_is_a_memory(pdk, tmp_path: Path, shape: BankShape, view: str) -> None:
     """The cell netlist (laid out) and the behavioural model (simulated in the engine) both
     pass the same bench."""
-    render = render_bank if view == "cells" else render_bank_model
-    net = render(shape, tmp_path / f"{shape.module()}.v")
+    out = tmp_path / f"{shape.module()}.v"
+    net = render_bank(pdk, shape, out) if view == "cells" else render_bank_model(shape, out)
     r = simulate_bank(pdk, shape, net, shape.module(), tmp_path, seed=shape.words)
     assert r.compared > CYCLES * shape.read_ports * 0.7
     assert r.released > CYCLES * shape.read_ports * 0.1
@@ -41,7 +41,7 @@ def test_bank_simulation_sees_a_wrong_wire(pdk, tmp_path: Path) -> None:
     """Row 1's write select taken from row 0's predecoder line: writes to word 1 land in
     word 0 as well, and reads show it."""
     shape = BankShape(16, 8, 2)
-    net = render_bank(shape, tmp_path / f"{shape.module()}.v")
+    net = render_bank(pdk, shape, tmp_path / f"{shape.module()}.v")
     text = net.read_text()
     good = "r1_wand (.A(W_hi0), .B(W_lo1)"
     assert good in text
@@ -70,12 +70,14 @@ def test_bank_layout_is_clean_and_matches_its_netlist(pdk, tmp_path: Path) -> No
     lvs = run_lvs(pdk, gds, tmp_path / "bank.cdl", tmp_path / "lvs",
                   blackbox="sky130_fd_sc_hd__*")
     assert lvs.clean
-    # Word 0's bit-0 flop fed from write-data bit 1 in the reference: LVS must say so.
+    # Word 0's bit-0 flop fed from bit 1's write data in the reference: LVS must say so.
     cdl = (tmp_path / "bank.cdl").read_text()
     lines = cdl.splitlines()
-    k = next(i for i, ln in enumerate(lines)
-             if ln.startswith("X") and " r0_gclk WD_0_ " in ln)
-    lines[k] = lines[k].replace(" WD_0_ ", " WD_1_ ")
+    flops = [i for i, ln in enumerate(lines)
+             if ln.startswith("X") and " r0_gclk " in ln and ln.endswith("dfxtp_1")]
+    d0, d1 = (lines[i].split()[2] for i in flops[:2])      # dfxtp pins: CLK D ...
+    assert d0 != d1
+    lines[flops[0]] = lines[flops[0]].replace(f" {d0} ", f" {d1} ")
     (tmp_path / "bad.cdl").write_text("\n".join(lines))
     assert not run_lvs(pdk, gds, tmp_path / "bad.cdl", tmp_path / "lvs_bad",
                        blackbox="sky130_fd_sc_hd__*").clean
