@@ -68,10 +68,11 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
             col_ports.append(net)
     # Shared ports: pinned where bank 0 pins them (met4 at its bottom edge).
     w4 = float(r["met4"]["width"])
+    m4_min = d.pad_size("met4", False)[1]
     for p in shared:
         px, _py = at[p]
-        d.rect("met4", (x0 + px - w4 / 2, 0.0, x0 + px + w4 / 2, 0.1), "pin")
-        d.label("met4", p, x0 + px, 0.05)
+        d.rect("met4", (x0 + px - w4 / 2, 0.0, x0 + px + w4 / 2, m4_min), "pin")
+        d.label("met4", p, x0 + px, m4_min / 2)
         col_ports.append(p)
     for net_name, sx in bank.straps[:2]:
         d.label("met2", net_name, x0 + sx, bank.height / 2)

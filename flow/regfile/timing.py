@@ -44,7 +44,8 @@ def _script(pdk: PdkConfig, netlist: Path, top: str, spef: Path, period: float,
              'puts "SETUP_WS [sta::worst_slack -max]"',
              'puts "HOLD_WS [sta::worst_slack -min]"']
     for p in read_ports:
-        lines += [f"report_checks -unconstrained -from [get_ports RA_{p}*] "
+        lines += [f'puts "READ_PATH {p}"',
+                  f"report_checks -unconstrained -from [get_ports RA_{p}*] "
                   f"-to [get_ports RD_{p}*] -path_delay max -digits 3"]
     return "\n".join(lines + ["exit"]) + "\n"
 
@@ -63,10 +64,13 @@ def bank_timing(pdk: PdkConfig, blk: BlockLayout, net: GateNetlist, netlist: Pat
     log = workdir / "bank_sta.log"
     proc = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True, text=True)
     log.write_text(proc.stdout + proc.stderr)
-    arrivals = [float(x) for x in re.findall(r"^\s*([-\d.]+)\s+data arrival time", proc.stdout,
-                                             re.M)]
+    # Each read port's unconstrained path: its arrival time, after the port's marker.
+    reads = [re.search(r"^\s*([\d.]+)\s+data arrival time", part, re.M)
+             for part in proc.stdout.split("READ_PATH ")[1:]]
     setup = re.search(r"^SETUP_WS (\S+)", proc.stdout, re.M)
     hold = re.search(r"^HOLD_WS (\S+)", proc.stdout, re.M)
-    if proc.returncode != 0 or not setup or not hold or len(arrivals) < 2 + len(read_ports):
+    if (proc.returncode != 0 or not setup or not hold or len(reads) != len(read_ports)
+            or not all(reads)):
         raise ToolError(f"OpenSTA did not time the bank {blk.name} (log {log})")
-    return BankTiming(max(arrivals[2:]), float(setup.group(1)), float(hold.group(1)), load, log)
+    return BankTiming(max(float(m.group(1)) for m in reads), float(setup.group(1)),
+                      float(hold.group(1)), load, log)
