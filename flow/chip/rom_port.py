@@ -28,6 +28,7 @@ import gdstk
 
 from taalas_flow.chip.channel import Channel, ChannelNet
 from taalas_flow.engine.rom_macros import MacroShape
+from taalas_flow.layout.cdl import cdl_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
@@ -35,20 +36,6 @@ from taalas_flow.rom.lef import macro_pins
 from taalas_flow.rom.predecode import PredecodePlan
 
 STD_PREFIX = "sky130_fd_sc_hd__"
-
-
-def _subckts(cdl: str) -> dict[str, str]:
-    """A CDL's subcircuits by name (the text from .SUBCKT to .ENDS)."""
-    out = {}
-    for m in re.finditer(r"^\.SUBCKT\s+(\S+).*?^\.ENDS\b[^\n]*", cdl, re.M | re.S | re.I):
-        out.setdefault(m.group(1), m.group(0))
-    return out
-
-
-def _pins_of(subckt: str) -> list[str]:
-    head = subckt.split("\n", 1)[0]
-    lines = [head] + [ln[1:] for ln in subckt.split("\n")[1:] if ln.startswith("+")]
-    return " ".join(lines).split()[2:]
 
 
 def _via_array(d: Drawer, cut: str, r: tuple[float, float, float, float],
@@ -239,7 +226,7 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
     subckts: dict[str, str] = {}
     block_cdl = re.sub(r"\b" + STD_PREFIX, pre + STD_PREFIX, logic.cdl)
     for text in [blib_cdl for _, blib_cdl in banks.values()] + [block_cdl]:
-        for k, v in _subckts(text).items():
+        for k, v in cdl_subckts(text).items():
             subckts.setdefault(k, v)
     ports = ([f"ADDR_{a}" for a in range(addr_w)] + ["CLK", "EN"]
              + [f"DOUT_{j}" for j in range(shape.width)] + ["VGND", "VPWR", "VNB"])
@@ -249,11 +236,11 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
         conn = {f"A{a}": f"ADDR_{a}" for a in range(addr_w)}
         conn.update({"PRE": "CLK", "CLK": "CLK", "VGND": "VGND", "VPWR": "VPWR", "VNB": "VNB"})
         conn.update({f"DOUT{s}": f"q_{k * bank_w + s}" for s in range(bank_w)})
-        lines.append(f"X{b} {' '.join(conn[p] for p in _pins_of(subckts[b]))} {b}")
+        lines.append(f"X{b} {' '.join(conn[p] for p in subckt_pins(subckts[b]))} {b}")
     top_of = {names[p]: (p.replace("[", "_").replace("]", "") if p.startswith(("q[", "DOUT["))
                          else p) for p in logic.ports}
     top_of.update({"VGND": "VGND", "VPWR": "VPWR", "VNB": "VNB"})
-    lines.append(f"Xlogic {' '.join(top_of[p] for p in _pins_of(subckts[logic.name]))} "
+    lines.append(f"Xlogic {' '.join(top_of[p] for p in subckt_pins(subckts[logic.name]))} "
                  f"{logic.name}")
     lines += [".ENDS", ""]
     metrics = {"width_um": width, "height_um": height, "area_um2": width * height,

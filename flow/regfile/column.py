@@ -6,22 +6,14 @@ bottom edge. The netlist is written from the same description, for LVS."""
 from __future__ import annotations
 
 import math
-import re
 
 import gdstk
 
+from taalas_flow.layout.cdl import cdl_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, cdl_names
-
-OWN = re.compile(r"WE|RE_[A-Z]")
-
-
-def _subckt_ports(cdl: str, name: str) -> list[str]:
-    m = re.search(rf"^\.SUBCKT {re.escape(name)} (.*)$", cdl, re.M)
-    if not m:
-        raise ValueError(f"no subcircuit {name} in the bank's CDL")
-    return m.group(1).split()
+from taalas_flow.regfile.layout import OWN_PORTS
 
 
 def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockLayout:
@@ -31,7 +23,7 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
     # Port positions by the CDL/label spelling of their names (WA[0] -> WA_0_).
     spell = cdl_names(sorted(bank.ports))
     at = {spell[p]: xy for p, xy in bank.ports.items()}
-    own = sorted(p for p in at if OWN.fullmatch(p))
+    own = sorted(p for p in at if OWN_PORTS.fullmatch(p))
     shared = sorted(p for p in at if p not in own)
     margin = float(pdk.data["chip"]["gap"])
     site = float(pdk.data["site"]["width"])
@@ -80,11 +72,11 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
 
     lib = gdstk.Library(unit=1e-6, precision=1e-9)
     lib.add(top, *bank.lib.cells)
-    bank_pins = _subckt_ports(bank.cdl, bank.name)
+    bank_pins = subckt_pins(cdl_subckts(bank.cdl)[bank.name])
     lines = [bank.cdl.rstrip(), f"* column {name}: {n} x {bank.name}",
              f".SUBCKT {name} {' '.join(col_ports)} VGND VPWR VNB"]
     for k in range(n):
-        conns = [f"{p}_{k}" if OWN.fullmatch(p) else p for p in bank_pins]
+        conns = [f"{p}_{k}" if OWN_PORTS.fullmatch(p) else p for p in bank_pins]
         lines.append(f"Xbank{k} {' '.join(conns)} {bank.name}")
     lines += [".ENDS", ""]
     ports = {p: (wire_x[p], 0.0) for p in col_ports if p in wire_x}

@@ -5,7 +5,6 @@ compiler; flow/pnr draws the wiring and writes the CDL LVS compares against."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +16,14 @@ from taalas_flow.pnr.block import BlockLayout, build_block
 from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist
 from taalas_flow.regfile.bank import BankShape, render_bank
 
+# Ports each bank of a column has for itself; every other port runs through the bank.
+OWN_PORTS = re.compile(r"WE|RE_[A-Z]")
 
-def bank_rows(net: GateNetlist, row_width: float, widths: list[float]) -> list[list[int]]:
-    """Rows of instance indices: the predecoder cells (`pd_*`) packed into as few rows as
-    fit `row_width` at the bottom, then one row per word (`r<k>_*`), each in netlist order."""
+
+def bank_rows(net: GateNetlist, widths: list[float]) -> list[list[int]]:
+    """Rows of instance indices: the predecoder cells (`pd_*`) packed at the bottom into as
+    few rows as fit the widest word row, then one row per word (`r<k>_*`), each in netlist
+    order."""
     pre: list[int] = []
     words: dict[int, list[int]] = {}
     for i, inst in enumerate(net.instances):
@@ -31,6 +34,7 @@ def bank_rows(net: GateNetlist, row_width: float, widths: list[float]) -> list[l
             pre.append(i)
         else:
             raise InputError(f"register-file instance {inst.name} belongs to no row")
+    row_width = max(sum(widths[i] for i in row) for row in words.values())
     rows: list[list[int]] = [[]]
     used = 0.0
     for i in pre:
@@ -45,7 +49,7 @@ def bank_rows(net: GateNetlist, row_width: float, widths: list[float]) -> list[l
 def shared_ports(net: GateNetlist) -> list[str]:
     """Ports every bank of a column shares (clock, addresses, write data, read bit lines):
     they run through the bank bottom to top. WE and the read enables are each bank's own."""
-    return [p for p in net.ports if not re.fullmatch(r"WE|RE_[A-Z]", p)]
+    return [p for p in net.ports if not OWN_PORTS.fullmatch(p)]
 
 
 def build_bank(pdk: PdkConfig, shape: BankShape, workdir: Path, name: str | None = None,
@@ -60,9 +64,7 @@ def build_bank(pdk: PdkConfig, shape: BankShape, workdir: Path, name: str | None
     net = read_gate_netlist(src, name, pdk.data["std_cell_library"] + "__")
     lib = StdCellLibrary(pdk)
     widths = [lib.cell(i.cell).width for i in net.instances]
-    word_w = max(sum(widths[i] for i in row) for row in
-                 bank_rows(net, math.inf, widths)[1:])
-    rows = bank_rows(net, word_w, widths)
-    return (build_block(pdk, net, name, progress, rows=rows, through=shared_ports(net),
+    return (build_block(pdk, net, name, progress, rows=bank_rows(net, widths),
+                        through=shared_ports(net),
                         min_channel=int(pdk.data["regfile"]["min_channel_tracks"])),
             net, src)

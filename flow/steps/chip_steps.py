@@ -9,13 +9,22 @@ from pathlib import Path
 from librelane.state import State
 from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 
-from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk
+from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk, write_block
 from taalas_flow.steps.engine_steps import LANES_VAR
 from taalas_flow.steps.model_steps import QUANT_VARS, ROM_IMAGE
 
 # Cells compared as black boxes in a port's LVS: the logic block's cell copies (see
 # chip.rom_port) and the bank macros, whose own LVS is the ROM step's tile check.
 PORT_BLACKBOX = ["B_sky130_fd_sc_hd__*", "wrom[0-9]*", "prom[0-9]*"]
+
+
+def _engine(step: Step, state_in: State):
+    """The quantised model the ROM step wrote and the engine built for it: (qm, arch)."""
+    from taalas_flow.engine.arch import EngineArch
+    from taalas_flow.model.rom_image import load_rom_image
+
+    qm = load_rom_image(Path(str(state_in[ROM_IMAGE])))
+    return qm, EngineArch(qm.config, qm.bits, qm.block, step.config["TAALAS_ENGINE_LANES"])
 
 
 @Step.factory.register()
@@ -35,28 +44,21 @@ class RomPorts(Step):
         from librelane.logging import info
 
         from taalas_flow.chip.rom_port import lay_out_rom_port
-        from taalas_flow.engine.arch import EngineArch
         from taalas_flow.engine.rom_macros import MACROS
-        from taalas_flow.model.rom_image import load_rom_image
-        from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
 
         pdk = step_pdk(self.config)
         d = Path(self.step_dir)
-        qm = load_rom_image(Path(str(state_in[ROM_IMAGE])))
-        arch = EngineArch(qm.config, qm.bits, qm.block, self.config["TAALAS_ENGINE_LANES"])
+        qm, arch = _engine(self, state_in)
         metrics: dict[str, float] = {}
         summary = {}
         for kind in MACROS:
             info(f"ROM port {kind}: synthesis and layout")
             port, logic = lay_out_rom_port(pdk, arch, qm, kind, d / kind,
                                            self.config["TAALAS_CLOCK_PERIOD"])
-            gds, cdl = d / f"{port.name}.gds", d / f"{port.name}.cdl"
-            port.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
-            cdl.write_text(port.cdl)
-            logic_gds = d / f"{logic.name}.gds"
-            logic.lib.write_gds(str(logic_gds), timestamp=GDS_TIMESTAMP)
+            gds, cdl = write_block(port, d)
+            logic_gds, _ = write_block(logic, d)
             info(f"ROM port {kind}: DRC, LVS")
             beol = run_drc(pdk, gds, d / f"{port.name}_beol.lyrdb", feol=False)
             block = run_drc(pdk, logic_gds, d / f"{logic.name}.lyrdb", feol=True)
@@ -104,38 +106,29 @@ class DataMemory(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info
 
-        from taalas_flow.engine.arch import EngineArch
-        from taalas_flow.model.rom_image import load_rom_image
         from taalas_flow.regfile.bank import BankShape
         from taalas_flow.regfile.column import build_column
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.simulate import simulate_bank
         from taalas_flow.regfile.timing import bank_timing
-        from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
 
         pdk = step_pdk(self.config)
         d = Path(self.step_dir)
-        qm = load_rom_image(Path(str(state_in[ROM_IMAGE])))
-        arch = EngineArch(qm.config, qm.bits, qm.block, self.config["TAALAS_ENGINE_LANES"])
+        _qm, arch = _engine(self, state_in)
         plan = arch.memory_plan
         shape = plan.bank
         name = shape.module("taalas_engine_rf")
         info(f"data memory: {plan.depth} x {plan.width} as {plan.banks} banks of "
              f"{shape.words} words in {plan.columns} columns; bank layout")
         bank, net, src = build_bank(pdk, shape, d / "bank", name)
-        gds, cdl = d / f"{name}.gds", d / f"{name}.cdl"
-        bank.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
-        cdl.write_text(bank.cdl)
+        gds, _ = write_block(bank, d)
         column = build_column(pdk, bank, plan.column_banks, f"{name}_column")
-        col_gds, col_cdl = d / f"{column.name}.gds", d / f"{column.name}.cdl"
-        column.lib.write_gds(str(col_gds), timestamp=GDS_TIMESTAMP)
-        col_cdl.write_text(column.cdl)
+        col_gds, col_cdl = write_block(column, d)
         tile_shape = BankShape(DMEM_TILE_WORDS, shape.width, shape.read_ports)
         tile, _, _ = build_bank(pdk, tile_shape, d / "tile", f"{name}_tile")
-        tile_gds = d / f"{name}_tile.gds"
-        tile.lib.write_gds(str(tile_gds), timestamp=GDS_TIMESTAMP)
+        tile_gds, _ = write_block(tile, d)
         info("data memory bank: simulation, DRC, LVS")
         sim = simulate_bank(pdk, shape, src, name, d / "sim")
         beol = run_drc(pdk, col_gds, d / f"{column.name}_beol.lyrdb", feol=False)

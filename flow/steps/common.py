@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 from librelane.config import Variable
@@ -42,3 +43,14 @@ CLOCK_VARS = [
 def step_pdk(config: dict) -> PdkConfig:
     """Our PDK description, rooted where LibreLane was told the PDK lives."""
     return load_pdk(config["TAALAS_PDK_CONFIG"], config["PDK_ROOT"], stages=[])
+
+
+def write_block(block, directory: Path) -> tuple[Path, Path]:
+    """A laid-out block's GDS (fixed timestamp, so reruns are byte-identical) and CDL, named
+    after the block, in `directory`."""
+    from taalas_flow.rom.layout import GDS_TIMESTAMP
+
+    gds, cdl = directory / f"{block.name}.gds", directory / f"{block.name}.cdl"
+    block.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
+    cdl.write_text(block.cdl)
+    return gds, cdl

@@ -11,7 +11,7 @@ from librelane.config import Variable
 from librelane.state import DesignFormat, State
 from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 
-from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk
+from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk, write_block
 
 CELL_BLACKBOX = "sky130_fd_sc_hd__*"
 
@@ -39,7 +39,6 @@ class LogicLayout(Step):
         from taalas_flow.errors import SignoffError
         from taalas_flow.pnr.block import build_block
         from taalas_flow.pnr.netlist import read_gate_netlist
-        from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
 
@@ -49,9 +48,7 @@ class LogicLayout(Step):
         netlist = Path(str(state_in[DesignFormat.NETLIST]))
         nl = read_gate_netlist(netlist, top, pdk.data["std_cell_library"] + "__")
         block = build_block(pdk, nl, top, progress=lambda msg: info(f"{top}: {msg}"))
-        gds, cdl = d / f"{top}.gds", d / f"{top}.cdl"
-        block.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
-        cdl.write_text(block.cdl)
+        gds, cdl = write_block(block, d)
         m = {f"taalas__logic__{k}": v for k, v in block.metrics.items()}
         m.update(self._timing(pdk, nl, block, netlist, d, **kwargs))
         if self.config["TAALAS_LOGIC_SIGNOFF"]:
