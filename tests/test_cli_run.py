@@ -42,9 +42,13 @@ def test_run_tiny_llama(tiny_run) -> None:
     # memory map (17,152 words for tiny-llama, whole columns of banks).
     assert metrics["taalas__sim__dmem_bank__mismatches"] == 0
     assert metrics["taalas__sim__dmem_bank__compared"] > 500
-    assert metrics["taalas__drc__dmem_column_beol__count"] == 0
+    assert metrics["taalas__drc__dmem_beol__count"] == 0
     assert metrics["taalas__drc__dmem_bank_tile__count"] == 0
-    assert metrics["taalas__lvs__dmem_column_clean"] == 1
+    assert metrics["taalas__drc__dmem_interface__count"] == 0
+    assert metrics["taalas__lvs__dmem_clean"] == 1
+    assert metrics["taalas__sim__dmem_interface__mismatches"] == 0
+    assert metrics["taalas__sim__dmem_interface__compared"] > 0
+    assert metrics["taalas__dmem__area_mm2"] > metrics["taalas__dmem__columns_area_mm2"]
     # its timing with the wiring's parasitics: reads well inside the clock, hold met (the
     # write inputs' delay cells)
     assert 0 < metrics["taalas__dmem__bank_read_ns"] < 10.0

@@ -62,10 +62,17 @@ class Channel:
         for n, (lo, hi) in sorted(self.extent.items()):
             d.hwire("met3", max(lo, left), hi, self.track_y(n), self.g.m3_w)
 
-    def draw_drop(self, d: Drawer, net: str, x: float, y_top: float) -> None:
-        """Met2 from y_top (inside the pin above) down to the net's track, via2 there."""
-        pw, ph = d.pad_size("met2", horizontal=False)
+    def draw_drop(self, d: Drawer, net: str, x: float, y_top: float,
+                  layer: str = "met2") -> None:
+        """Met2 (or met4, for a pin on met4) from y_top (inside the pin above) down to the
+        net's track, via2 (via3) there."""
         ty = self.track_y(net)
+        if layer == "met4":
+            g = self.g
+            d.rect("met4", (x - g.m4_w / 2, ty - g.via3_end, x + g.m4_w / 2, y_top))
+            d.cut("via3", x, ty)
+            return
+        pw, ph = d.pad_size("met2", horizontal=False)
         d.rect("met2", (x - pw / 2, ty - ph / 2, x + pw / 2, y_top))
         d.cut("via2", x, ty)
 

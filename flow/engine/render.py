@@ -84,7 +84,9 @@ def render_engine(arch: EngineArch, out: Path, name: str = "taalas_engine") -> l
     params.update(bank=bank, depth=plan.depth, width=plan.width, banks=plan.banks,
                   columns=plan.columns, column_banks=plan.column_banks,
                   bank_words=plan.bank_words, wb=plan.word_bits, sb=plan.select_bits,
-                  daw=arch.data_addr_bits)
+                  daw=arch.data_addr_bits, col_lo_bits=plan.column_lo_bits,
+                  col_hi=plan.column_line_counts[0], col_lo=plan.column_line_counts[1],
+                  lines=[plan.column_lines(c) for c in range(plan.columns)])
     for tpl, fname in (("engine_core.v.j2", f"{name}_core.v"), ("dmem.v.j2", f"{name}_dmem.v"),
                        ("engine_top.v.j2", f"{name}.v")):
         path = out / fname

@@ -13,7 +13,8 @@ from taalas_flow.errors import InputError
 _IDENT = r"(?:\\\S+|[A-Za-z_][\w$]*)"
 _REF = rf"{_IDENT}\s*(?:\[\s*\d+\s*\])?"
 _DECL = re.compile(
-    rf"^\s*(input|output|inout)\s+(?:signed\s+)?(?:\[(\d+):(\d+)\]\s*)?({_IDENT})\s*;", re.M)
+    rf"^\s*(input|output|inout)\s+(?:signed\s+)?(?:\[(\d+):(\d+)\]\s*)?"
+    rf"((?:{_IDENT}\s*,\s*)*{_IDENT})\s*;", re.M)
 _INST = re.compile(rf"^\s*({_IDENT})\s+({_IDENT})\s*\((.*?)\);", re.M | re.S)
 _CONN = re.compile(rf"\.({_IDENT})\s*\(\s*({_REF})?\s*\)")
 _ASSIGN = re.compile(rf"^\s*assign\s+({_REF})\s*=\s*({_REF}|\d+'[bh][01xz]+)\s*;", re.M)
@@ -73,19 +74,27 @@ def read_gate_netlist(path: Path, top: str, cell_prefix: str) -> GateNetlist:
     """Parse module `top` of a flat, mapped netlist; every instance must be a library cell
     (a hierarchical or unmapped netlist is refused, naming the first offender)."""
     text = path.read_text()
-    m = re.search(rf"^module\s+{re.escape(top)}\s*\(.*?\);(.*?)^endmodule", text, re.S | re.M)
+    m = re.search(rf"^module\s+{re.escape(top)}\s*\((.*?)\);(.*?)^endmodule", text,
+                  re.S | re.M)
     if not m:
         raise InputError(f"{path}: no module {top}")
-    body = m.group(1)
+    body = m.group(2)
     ports: dict[str, str] = {}
-    for kind, hi, lo, name in _DECL.findall(body):
-        name = net_name(name)
-        if hi:
-            step = 1 if int(hi) >= int(lo) else -1
-            for b in range(int(lo), int(hi) + step, step):
-                ports[f"{name}[{b}]"] = kind
-        else:
-            ports[name] = kind
+    declared: set[str] = set()
+    for kind, hi, lo, names in _DECL.findall(body):
+        for name in (net_name(n) for n in names.split(",")):
+            declared.add(name)
+            if hi:
+                step = 1 if int(hi) >= int(lo) else -1
+                for b in range(int(lo), int(hi) + step, step):
+                    ports[f"{name}[{b}]"] = kind
+            else:
+                ports[name] = kind
+    undeclared = [n for n in (net_name(h) for h in m.group(1).split(",") if h.strip())
+                  if n not in declared]
+    if undeclared:
+        raise InputError(f"{path}: module {top} ports without a direction declaration: "
+                         f"{undeclared[:4]}")
     alias = _union_find_assigns(body)
     escaped = {net_name(e) for e in re.findall(r"\\\S+", body)}
     insts: list[Instance] = []

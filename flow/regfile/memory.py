@@ -53,6 +53,28 @@ class MemoryPlan:
     def words(self) -> int:
         return self.banks * self.bank_words
 
+    @property
+    def column_bits(self) -> int:
+        return max(1, (self.columns - 1).bit_length())
+
+    @property
+    def column_lo_bits(self) -> int:
+        """The column address is predecoded in two groups (a tile ANDs one line of each):
+        the low group's lines repeat every 2^lo columns, the high group's change every 2^lo."""
+        return (self.column_bits + 1) // 2
+
+    def column_lines(self, column: int) -> tuple[int, int]:
+        """(high-group line, low-group line) that select `column`."""
+        lo = self.column_lo_bits
+        return column >> lo, column & ((1 << lo) - 1)
+
+    @property
+    def column_line_counts(self) -> tuple[int, int]:
+        """Lines each group needs for this plan's columns (high, low)."""
+        hi = {self.column_lines(c)[0] for c in range(self.columns)}
+        lo = {self.column_lines(c)[1] for c in range(self.columns)}
+        return len(hi), len(lo)
+
     def locate(self, addr: int) -> tuple[int, int, int]:
         """(column, bank in column, word in bank) of a word address."""
         word = addr % self.bank_words

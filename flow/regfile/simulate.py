@@ -86,14 +86,14 @@ class BankSimResult:
     log: Path
 
 
-def simulate_bank(pdk: PdkConfig, shape: BankShape, netlist: Path, module: str, workdir: Path,
-                  seed: int = 1) -> BankSimResult:
-    """Every word written, then CYCLES random cycles; zero-delay functional cell models."""
+def _icarus(pdk: PdkConfig, netlist: Path, bench: str, workdir: Path) -> tuple[list[int], Path]:
+    """Compile the cell netlist with the PDK's functional cell models and the bench, run it,
+    return the numbers on its last COMPARED line and the log."""
     iverilog = require_tool("iverilog", "simulation")
     vvp = shutil.which("vvp") or "vvp"
     workdir.mkdir(parents=True, exist_ok=True)
     tb = workdir / f"tb_{netlist.stem}.v"
-    tb.write_text(testbench(shape, module, seed))
+    tb.write_text(bench)
     sim = workdir / f"sim_{netlist.stem}"
     log = workdir / f"sim_{netlist.stem}.log"
     build = subprocess.run([iverilog, "-g2012", "-DFUNCTIONAL", "-o", str(sim), str(netlist),
@@ -107,6 +107,62 @@ def simulate_bank(pdk: PdkConfig, shape: BankShape, netlist: Path, module: str, 
     log.write_text(run.stdout + run.stderr)
     done = [ln for ln in run.stdout.splitlines() if ln.startswith("COMPARED")]
     if run.returncode != 0 or not done:
-        raise ToolError(f"the bank simulation did not finish (log {log})")
-    last = done[-1].split()
-    return BankSimResult(int(last[1]), int(last[3]), int(last[5]), log)
+        raise ToolError(f"the simulation of {netlist.name} did not finish (log {log})")
+    return [int(v) for v in done[-1].split()[1::2]], log
+
+
+def simulate_bank(pdk: PdkConfig, shape: BankShape, netlist: Path, module: str, workdir: Path,
+                  seed: int = 1) -> BankSimResult:
+    """Every word written, then CYCLES random cycles; zero-delay functional cell models."""
+    (compared, released, mismatches), log = _icarus(pdk, netlist,
+                                                    testbench(shape, module, seed), workdir)
+    return BankSimResult(compared, released, mismatches, log)
+
+
+def interface_testbench(banks: int, width: int, ports: list[str], module: str, seed: int,
+                   vectors: int = 256) -> str:
+    """Random control and bit-line values; the expected outputs come from Python (WE[k] =
+    SH_W & SL_W & WEB[k]; G_<p> = RD_<p> when SH_<p> & SL_<p>, else undriven)."""
+    rng = np.random.default_rng(seed)
+    body = []
+    for _ in range(vectors):
+        shw, slw = (int(v) for v in rng.integers(0, 2, 2))
+        web = int(rng.integers(0, 1 << banks))
+        we = web if shw and slw else 0
+        line = [f"SH_W = {shw}; SL_W = {slw}; WEB = {web};"]
+        checks = [f"compared = compared + 1; if (WE !== {banks}'d{we}) begin "
+                  f"mismatches = mismatches + 1; $display(\"WE %h want {we:x}\", WE); end"]
+        for p in ports:
+            sh, sl = (int(v) for v in rng.integers(0, 2, 2))
+            rd = int(rng.integers(0, 1 << width))
+            line.append(f"SH_{p} = {sh}; SL_{p} = {sl}; RD_{p} = {width}'d{rd};")
+            want = f"{width}'d{rd}" if sh and sl else f"{width}'bz"
+            checks.append(f"compared = compared + 1; if (G_{p} !== {want}) begin "
+                          f"mismatches = mismatches + 1; $display(\"G_{p} %h want {want}\", "
+                          f"G_{p}); end")
+        body.append("    " + " ".join(line) + " #1; " + " ".join(checks))
+    decl = "".join(f"  reg SH_{p} = 0, SL_{p} = 0; reg [{width - 1}:0] RD_{p} = 0; "
+                   f"wire [{width - 1}:0] G_{p};\n" for p in ports)
+    conns = "".join(f", .SH_{p}(SH_{p}), .SL_{p}(SL_{p}), .RD_{p}(RD_{p}), .G_{p}(G_{p})"
+                    for p in ports)
+    return f"""`timescale 1ns/1ps
+module tb;
+  reg SH_W = 0, SL_W = 0; reg [{banks - 1}:0] WEB = 0; wire [{banks - 1}:0] WE;
+{decl}  integer compared = 0, mismatches = 0;
+  {module} dut (.WEB(WEB), .SH_W(SH_W), .SL_W(SL_W), .WE(WE){conns});
+  initial begin
+{chr(10).join(body)}
+    $display("COMPARED %0d MISMATCHES %0d", compared, mismatches);
+    $finish;
+  end
+endmodule
+"""
+
+
+def simulate_interface(pdk: PdkConfig, banks: int, width: int, ports: list[str], netlist: Path,
+                  module: str, workdir: Path, seed: int = 1) -> tuple[int, int, Path]:
+    """The column interface's cell netlist against its function: (compared,
+    mismatches, log)."""
+    (compared, mismatches), log = _icarus(
+        pdk, netlist, interface_testbench(banks, width, ports, module, seed), workdir)
+    return compared, mismatches, log

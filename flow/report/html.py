@@ -74,14 +74,22 @@ def _signoff(m: dict) -> list[list]:
         row("Data-memory bank: cell netlist == memory (gate-level simulation)",
             "taalas__sim__dmem_bank__mismatches", zero,
             f"{_fmt(m.get('taalas__sim__dmem_bank__compared'))} reads compared"),
-        row("DRC, data-memory column (banks stacked), wiring layers",
-            "taalas__drc__dmem_column_beol__count", zero,
-            f"{_fmt(m.get('taalas__drc__dmem_column_beol__count'))} violations"),
+        row("Data-memory column interface: cell netlist == function (simulation)",
+            "taalas__sim__dmem_interface__mismatches", zero,
+            f"{_fmt(m.get('taalas__sim__dmem_interface__compared'))} outputs compared"),
+        row("DRC, data memory (all columns assembled), wiring layers",
+            "taalas__drc__dmem_beol__count", zero,
+            f"{_fmt(m.get('taalas__drc__dmem_beol__count'))} violations"),
         row("DRC, data-memory bank tile (16 words) FEOL+BEOL",
             "taalas__drc__dmem_bank_tile__count", zero,
             f"{_fmt(m.get('taalas__drc__dmem_bank_tile__count'))} violations"),
-        row("LVS, data-memory column (cells as black boxes)", "taalas__lvs__dmem_column_clean",
-            lambda v: v == 1, f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells per bank"),
+        row("DRC, data-memory column interface FEOL+BEOL",
+            "taalas__drc__dmem_interface__count", zero,
+            f"{_fmt(m.get('taalas__dmem__interface_cells'))} cells"),
+        row("LVS, data memory (all columns assembled; cells as black boxes)",
+            "taalas__lvs__dmem_clean", lambda v: v == 1,
+            f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
+            f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells"),
         row("Chip-level DRC/LVS", "taalas__chip__drc_count", zero, "no chip top yet (issue 6)"),
     ]
 
@@ -218,7 +226,10 @@ def _summary(d: RunData) -> list[str]:
         rows.append(["data memory", f"{_fmt(m['taalas__dmem__words'])} x 16 bits: "
                      f"{_fmt(m['taalas__dmem__banks'])} register-file banks in "
                      f"{_fmt(m['taalas__dmem__columns'])} columns, "
-                     f"{m['taalas__dmem__bank_um2_per_bit']:.1f} um2 per bit"])
+                     f"{m['taalas__dmem__bank_um2_per_bit']:.1f} um2 per bit (bank)"
+                     + (f"; laid out {m['taalas__dmem__width_um'] / 1000:.2f} x "
+                        f"{m['taalas__dmem__height_um'] / 1000:.2f} mm"
+                        if "taalas__dmem__width_um" in m else "")])
     return ["<h2>Summary</h2>", _table(rows)]
 
 
@@ -249,14 +260,14 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
                                                - m["taalas__rom__array_area_mm2"]) * 1e6))
     if "design__instance__area" in m:
         area.append(("engine core logic", float(m["design__instance__area"])))
-    if "taalas__dmem__columns_area_mm2" in m:
+    if "taalas__dmem__area_mm2" in m:
         area.append((f"data memory: {_fmt(m['taalas__dmem__columns'])} bank columns",
                      m["taalas__dmem__columns_area_mm2"] * 1e6))
+        area.append(("data memory: interfaces, channel, power",
+                     (m["taalas__dmem__area_mm2"] - m["taalas__dmem__columns_area_mm2"]) * 1e6))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
            "<p>ROM macros as laid out; engine core logic as synthesised cell area; data "
-           "memory as its number of bank columns times the area of the one column laid out "
-           "(the columns are not assembled yet: no wiring between them, column multiplexer "
-           "or read registers). "
+           "memory as laid out (its predecoders and read registers are not laid out yet). "
            "Not in the chart: the engine core's wiring, power grid, pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []

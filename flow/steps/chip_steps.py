@@ -1,5 +1,5 @@
 """Chip assembly Steps: the pieces of the chip top laid out, wired and signed off one by one
-(flow/chip, flow/regfile). Today: the engine's two ROM ports and the data memory's bank."""
+(flow/chip, flow/regfile). Today: the engine's two ROM ports and the data memory."""
 
 from __future__ import annotations
 
@@ -90,15 +90,17 @@ DMEM_TILE_WORDS = 16
 
 @Step.factory.register()
 class DataMemory(Step):
-    """The data memory's register-file bank (flow/regfile) for this architecture: its cell
-    netlist simulated against the memory it must be, laid out as a regular array and
-    stacked into one column of the memory plan (the banks share their through ports by
-    abutment); DRC (wiring layers on the column, FEOL+BEOL on a 16-word tile of the bank)
-    and LVS of the column against its netlist; OpenSTA on the bank with its wiring's
-    parasitics; the area the plan's columns take."""
+    """The data memory (flow/regfile) for this architecture as one block: the register-file
+    bank's cell netlist simulated against the memory it must be and laid out as a regular
+    array, stacked into columns (the banks share their through ports by abutment), each
+    column's interface (write-enable decode, read-bus drivers) simulated and laid out under
+    it, all columns assembled side by side on one channel with power rails and ring. DRC
+    (wiring layers on the whole memory, FEOL+BEOL on a 16-word tile of the bank and on the
+    interface) and LVS of the whole memory against its netlist; OpenSTA on the bank with its
+    wiring's parasitics."""
 
     id = "Taalas.DataMemory"
-    name = "Data memory bank"
+    name = "Data memory"
     inputs = [ROM_IMAGE]
     outputs = []
     config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
@@ -106,10 +108,12 @@ class DataMemory(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info
 
+        from taalas_flow.regfile.array import build_array
         from taalas_flow.regfile.bank import BankShape
         from taalas_flow.regfile.column import build_column
+        from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
-        from taalas_flow.regfile.simulate import simulate_bank
+        from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
@@ -125,15 +129,24 @@ class DataMemory(Step):
         bank, net, src = build_bank(pdk, shape, d / "bank", name)
         gds, _ = write_block(bank, d)
         column = build_column(pdk, bank, plan.column_banks, f"{name}_column")
-        col_gds, col_cdl = write_block(column, d)
+        col_gds, _ = write_block(column, d)
         tile_shape = BankShape(DMEM_TILE_WORDS, shape.width, shape.read_ports)
         tile, _, _ = build_bank(pdk, tile_shape, d / "tile", f"{name}_tile")
         tile_gds, _ = write_block(tile, d)
-        info("data memory bank: simulation, DRC, LVS")
+        if_name = interface_module(plan, "taalas_engine_rf")
+        iface, _, if_src = build_interface(pdk, plan, d / "interface", if_name, column.width)
+        if_gds, _ = write_block(iface, d)
+        info(f"data memory: {plan.columns} columns and their interfaces on one channel")
+        array = build_array(pdk, plan, column, iface, "taalas_engine_dmem_array")
+        arr_gds, arr_cdl = write_block(array, d)
+        info("data memory: simulation, DRC, LVS")
         sim = simulate_bank(pdk, shape, src, name, d / "sim")
-        beol = run_drc(pdk, col_gds, d / f"{column.name}_beol.lyrdb", feol=False)
+        if_compared, if_mismatches, if_log = simulate_interface(
+            pdk, plan.column_banks, plan.width, shape.ports, if_src, if_name, d / "sim")
+        beol = run_drc(pdk, arr_gds, d / f"{array.name}_beol.lyrdb", feol=False)
         feol = run_drc(pdk, tile_gds, d / f"{name}_tile.lyrdb", feol=True)
-        lvs = run_lvs(pdk, col_gds, col_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
+        if_drc = run_drc(pdk, if_gds, d / f"{if_name}.lyrdb", feol=True)
+        lvs = run_lvs(pdk, arr_gds, arr_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
         timing = bank_timing(pdk, bank, net, src, d / "sta", self.config["TAALAS_CLOCK_PERIOD"],
                              plan.column_banks, shape.ports)
         bank_um2 = bank.width * bank.height
@@ -150,14 +163,22 @@ class DataMemory(Step):
             "taalas__dmem__column_height_um": column.height,
             "taalas__dmem__columns_area_mm2": plan.columns * column.width * column.height
             * 1e-6,
+            "taalas__dmem__width_um": array.width,
+            "taalas__dmem__height_um": array.height,
+            "taalas__dmem__area_mm2": array.width * array.height * 1e-6,
+            "taalas__dmem__channel_tracks": array.metrics["channel_tracks"],
+            "taalas__dmem__interface_cells": iface.metrics["cells"],
             "taalas__dmem__bank_read_ns": timing.read_ns,
             "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
-            "taalas__drc__dmem_column_beol__count": beol.violations,
+            "taalas__sim__dmem_interface__mismatches": if_mismatches,
+            "taalas__sim__dmem_interface__compared": if_compared,
+            "taalas__drc__dmem_beol__count": beol.violations,
             "taalas__drc__dmem_bank_tile__count": feol.violations,
-            "taalas__lvs__dmem_column_clean": int(lvs.clean),
+            "taalas__drc__dmem_interface__count": if_drc.violations,
+            "taalas__lvs__dmem_clean": int(lvs.clean),
         }
         summary = {"plan": {"depth": plan.depth, "width": plan.width, "banks": plan.banks,
                             "columns": plan.columns, "column_banks": plan.column_banks,
@@ -165,9 +186,14 @@ class DataMemory(Step):
                    "bank": {"module": name, "gds": gds.name, **bank.metrics},
                    "column": {"gds": col_gds.name, **column.metrics},
                    "tile": {"gds": tile_gds.name, "words": DMEM_TILE_WORDS},
+                   "interface": {"gds": if_gds.name, **iface.metrics},
+                   "memory": {"gds": arr_gds.name, **array.metrics},
+                   "interface_simulation": {"compared": if_compared,
+                                            "mismatches": if_mismatches, "log": str(if_log)},
                    "simulation": {"compared": sim.compared, "released": sim.released,
                                   "mismatches": sim.mismatches, "log": str(sim.log)},
-                   "drc_column_beol": beol.by_rule, "drc_tile": feol.by_rule,
+                   "drc_memory_beol": beol.by_rule, "drc_tile": feol.by_rule,
+                   "drc_interface": if_drc.by_rule,
                    "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
                    "timing": {"read_ns": timing.read_ns, "setup_ws_ns": timing.setup_ws_ns,
                               "hold_ws_ns": timing.hold_ws_ns,
