@@ -48,6 +48,9 @@ def test_run_tiny_llama(tiny_run) -> None:
     assert metrics["taalas__lvs__dmem_clean"] == 1
     assert metrics["taalas__sim__dmem_interface__mismatches"] == 0
     assert metrics["taalas__sim__dmem_interface__compared"] > 0
+    assert metrics["taalas__sim__dmem__mismatches"] == 0
+    assert metrics["taalas__sim__dmem__compared"] > 0
+    assert metrics["taalas__drc__dmem_logic__count"] == 0
     assert metrics["taalas__dmem__area_mm2"] > metrics["taalas__dmem__columns_area_mm2"]
     # its timing with the wiring's parasitics: reads well inside the clock, hold met (the
     # write inputs' delay cells)

@@ -18,6 +18,7 @@ from taalas_flow.model import fixedpoint as fx
 from taalas_flow.model.golden import QuantModel
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.regfile.bank import render_bank_model
+from taalas_flow.regfile.logic import dmem_params
 from taalas_flow.resources import rtl_templates_dir
 from taalas_flow.rom.predecode import PredecodePlan
 from taalas_flow.rom.verilog import rom_macro_verilog, rom_verilog
@@ -81,12 +82,7 @@ def render_engine(arch: EngineArch, out: Path, name: str = "taalas_engine") -> l
     plan = arch.memory_plan
     bank = plan.bank.module(f"{name}_rf")
     files.append(render_bank_model(plan.bank, out / f"{bank}_model.v", bank))
-    params.update(bank=bank, depth=plan.depth, width=plan.width, banks=plan.banks,
-                  columns=plan.columns, column_banks=plan.column_banks,
-                  bank_words=plan.bank_words, wb=plan.word_bits, sb=plan.select_bits,
-                  daw=arch.data_addr_bits, col_lo_bits=plan.column_lo_bits,
-                  col_hi=plan.column_line_counts[0], col_lo=plan.column_line_counts[1],
-                  lines=[plan.column_lines(c) for c in range(plan.columns)])
+    params.update(dmem_params(plan, name, arch.data_addr_bits))
     for tpl, fname in (("engine_core.v.j2", f"{name}_core.v"), ("dmem.v.j2", f"{name}_dmem.v"),
                        ("engine_top.v.j2", f"{name}.v")):
         path = out / fname

@@ -23,6 +23,7 @@ lines), not from the drawing.
 
 from __future__ import annotations
 
+import math
 import re
 
 import gdstk
@@ -42,6 +43,24 @@ BIT_LINE = re.compile(r"RD_[A-Z]_\d+_")
 POWER = ("VGND", "VPWR", "VNB")
 
 
+# The memory's ports carry the engine's names (dmem.v.j2): the banks' shared inputs renamed.
+ENGINE_PORT = re.compile(r"clk|we|w[ad]_\d+_|r[a-z]_(addr|data)_\d+_")
+
+
+def _engine_name(pin: str) -> str:
+    """A bank's shared input as the memory port it is (WA_3_ -> wa_3_, RA_B_0_ ->
+    rb_addr_0_, CLK -> clk)."""
+    if pin == "CLK":
+        return "clk"
+    m = re.fullmatch(r"(WA|WD)_(\d+)_", pin)
+    if m:
+        return f"{m.group(1).lower()}_{m.group(2)}_"
+    m = re.fullmatch(r"RA_([A-Z])_(\d+)_", pin)
+    if m:
+        return f"r{m.group(1).lower()}_addr_{m.group(2)}_"
+    return pin
+
+
 def column_net(c: int, pin: str) -> str:
     """The array net a column's pin is on."""
     m = COLUMN_OWN.fullmatch(pin)
@@ -49,6 +68,19 @@ def column_net(c: int, pin: str) -> str:
         return f"c{c}_{pin}"
     if BIT_LINE.fullmatch(pin):
         return f"c{c}_{pin}"
+    return _engine_name(pin)
+
+
+def logic_net(plan: MemoryPlan, pin: str) -> str:
+    """The array net a pin (CDL spelling) of the memory's global logic (dmem_logic) is on:
+    its address inputs are the high bits of the memory's address ports."""
+    m = re.fullmatch(r"(RE|SH|SL)_([A-Z])_(\d+)_", pin)
+    if m:
+        return f"{m.group(1)}_{m.group(2)}_{m.group(3)}"
+    m = re.fullmatch(r"(wa|r[a-z])_hi_(\d+)_", pin)
+    if m:
+        base = "wa" if m.group(1) == "wa" else f"{m.group(1)}_addr"
+        return f"{base}_{plan.word_bits + int(m.group(2))}_"
     return pin
 
 
@@ -80,23 +112,20 @@ def _free_m4(g: TrackGeometry, start: float, step: float, stop: float, n: int,
 
 
 def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
-                name: str, columns: range | None = None) -> BlockLayout:
+                name: str, columns: range | None = None,
+                logic: BlockLayout | None = None) -> BlockLayout:
     """`column` from build_column, `iface` from build_interface; `columns` (default: all of the
-    plan's) are the plan's column indices this array holds, left to right."""
+    plan's) are the plan's column indices this array holds, left to right. With `logic` (the
+    memory's global logic laid out by build_block) at the left end, the block is the whole
+    memory and its ports are the engine's (clk, wa_*, ra_data_*, ...); without it, the
+    predecoded lines, bank selects and read bus are ports too."""
     cols = list(columns if columns is not None else range(plan.columns))
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
     margin, ring_w, rail_w, gap = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w",
                                                           "gap"))
     col_cell = next(cl for cl in column.lib.cells if cl.name == column.name)
-    if_cell = next(cl for cl in iface.lib.cells if cl.name == iface.name)
-    if_spell = cdl_names(sorted(iface.ports))
     met2_pins = {p for p in column.ports if COLUMN_OWN.fullmatch(p)}
-    inputs = sorted((p for p, (x, _y) in iface.ports.items() if x == 0.0),
-                    key=lambda p: -iface.ports[p][1])
-    outputs = sorted((p for p, (x, _y) in iface.ports.items() if x != 0.0),
-                     key=lambda p: -iface.ports[p][1])
-
     pitch = snap(column.width + gap)
     x_left = snap(margin + ring_w + gap)
     nets: dict[str, ChannelNet] = {}
@@ -104,12 +133,45 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     def net(n: str) -> ChannelNet:
         return nets.setdefault(n, ChannelNet(n))
 
+    # Blocks under the channel (each interface, the logic): each pin reached by a met4 wiring
+    # column beside the block, inputs on its left, outputs on its right.
+    wiring: list[tuple[str, float, float, float]] = []   # net, column x, pin x, pin y (block)
+    under: list[tuple[BlockLayout, float]] = []
+
+    def place_under(blk: BlockLayout, xt: float, net_of, blocked: list[float], lo: float,
+                    hi: float, where: str) -> None:
+        spell = cdl_names(sorted(blk.ports))
+        ins = sorted((p for p, (x, _y) in blk.ports.items() if x == 0.0),
+                     key=lambda p: -blk.ports[p][1])
+        outs = sorted((p for p, (x, _y) in blk.ports.items() if x != 0.0),
+                      key=lambda p: -blk.ports[p][1])
+        left = _free_m4(g, xt - gap - g.m4_w / 2, -g.m4_pitch, lo, len(ins), blocked)
+        right = _free_m4(g, xt + blk.width + gap + g.m4_w / 2, g.m4_pitch, hi, len(outs),
+                         blocked)
+        if len(left) < len(ins) or len(right) < len(outs):
+            raise InputError(f"{name}: the wiring columns of {blk.name} do not fit beside it "
+                             f"{where} ({len(left)}/{len(ins)} left, {len(right)}/{len(outs)} "
+                             "right)", "make the block narrower (more rows) or the column wider")
+        for p, x in zip(ins + outs, left + right, strict=True):
+            px, py = blk.ports[p]
+            n = net_of(spell[p])
+            wiring.append((n, x, xt + px, py))
+            net(n).drops.append(x)
+        under.append((blk, xt))
+
+    x_cols = x_left
+    if logic is not None:
+        n_in = sum(1 for x, _y in logic.ports.values() if x == 0.0)
+        n_out = len(logic.ports) - n_in
+        xt = snap(x_left + math.ceil((2 * gap + n_in * g.m4_pitch) / g.site) * g.site)
+        x_cols = snap(xt + logic.width + 3 * gap + n_out * g.m4_pitch)
+        place_under(logic, xt, lambda p: logic_net(plan, p), [], x_left, x_cols - gap,
+                    "at the left end")
+
     # Per column: where it sits, its drops, its interface and the interface's wiring columns.
     drops: list[tuple[str, float, str]] = []               # net, x, layer
-    wiring: list[tuple[str, float, float, float]] = []     # net, column x, pin x, pin y (interface)
-    if_x: list[float] = []
     for i, ci in enumerate(cols):
-        xc = snap(x_left + i * pitch)
+        xc = snap(x_cols + i * pitch)
         blocked = []
         for p, (px, _py) in column.ports.items():
             n = column_net(ci, p)
@@ -119,50 +181,41 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             if lay == "met4":
                 blocked.append(snap(xc + px))
         xt = snap(xc + round((column.width - iface.width) / 2 / g.site) * g.site)
-        if_x.append(xt)
-        left = _free_m4(g, xt - gap - g.m4_w / 2, -g.m4_pitch, xc + g.m4_w, len(inputs),
-                        blocked)
-        right = _free_m4(g, xt + iface.width + gap + g.m4_w / 2, g.m4_pitch,
-                         xc + column.width - g.m4_w, len(outputs), blocked)
-        if len(left) < len(inputs) or len(right) < len(outputs):
-            raise InputError(f"{name}: the interface's wiring columns do not fit beside it under "
-                             f"column {ci} ({len(left)}/{len(inputs)} left, "
-                             f"{len(right)}/{len(outputs)} right)",
-                             "make the interface narrower (more rows) or the column wider")
-        for p, x in zip(inputs + outputs, left + right, strict=True):
-            n = interface_net(plan, ci, if_spell[p])
-            px, py = iface.ports[p]
-            wiring.append((n, x, xt + px, py))
-            net(n).drops.append(x)
-    own = {column_net(ci, p) for ci in cols for p in column.ports}
-    own |= {interface_net(plan, ci, if_spell[p]) for ci in cols for p in iface.ports}
-    local = {n for n in own if n.startswith("c") and re.match(r"c\d+_", n)}
-    for n in own - local:
-        net(n).left_exit = True
+        place_under(iface, xt, lambda p, ci=ci: interface_net(plan, ci, p), blocked,
+                    xc + g.m4_w, xc + column.width - g.m4_w, f"under column {ci}")
+    local = {n for n in nets if re.match(r"c\d+_", n)}
+    for n in set(nets) - local:
+        nets[n].left_exit = logic is None or bool(ENGINE_PORT.fullmatch(n))
+    dangling = sorted(n for n, nt in nets.items() if not nt.left_exit and len(nt.drops) < 2)
+    if dangling:
+        raise InputError(f"{name}: nets with one terminal and no port: {dangling[:4]}",
+                         "a block pin is not mapped to the memory's net names")
 
-    # y positions, bottom up: rails, interfaces, channel, columns, rails.
+    # y positions, bottom up: rails, interfaces and logic, channel, columns, rails.
     y_gnd0 = margin + rail_w / 2
     y_pwr0 = y_gnd0 + rail_w + gap
     yt = snap(y_pwr0 + rail_w / 2 + gap + g.strap_w)
-    ch = Channel(pdk, snap(yt + iface.height + gap))
+    ch = Channel(pdk, snap(yt + max(blk.height for blk, _x in under) + gap))
     ch.assign([nets[n] for n in sorted(nets)])
     yc = snap(ch.top + gap)
     y_pwr1 = snap(yc + column.height + gap + g.strap_w + rail_w / 2)
     y_gnd1 = y_pwr1 + rail_w + gap
     height = snap(y_gnd1 + rail_w / 2 + margin)
-    width = snap(x_left + len(cols) * pitch + ring_w + margin)
+    width = snap(x_cols + len(cols) * pitch + ring_w + margin)
 
     top = gdstk.Cell(name)
     d = Drawer(pdk, top)
     lib = gdstk.Library(unit=1e-6, precision=1e-9)
     have: set[str] = set()
-    for cell in [*column.lib.cells, *iface.lib.cells]:
+    for cell in [*column.lib.cells, *(c for blk in (iface, logic) if blk for c in blk.lib.cells)]:
         if cell.name not in have:
             have.add(cell.name)
             lib.add(cell)
-    for i, xt in enumerate(if_x):
-        top.add(gdstk.Reference(col_cell, (snap(x_left + i * pitch), yc)))
-        top.add(gdstk.Reference(if_cell, (xt, yt)))
+    for i in range(len(cols)):
+        top.add(gdstk.Reference(col_cell, (snap(x_cols + i * pitch), yc)))
+    for blk, xt in under:
+        top.add(gdstk.Reference(next(cl for cl in blk.lib.cells if cl.name == blk.name),
+                                (xt, yt)))
 
     # Power: rails, ring, straps into the rails.
     for y in (y_gnd0, y_pwr0, y_pwr1, y_gnd1):
@@ -176,14 +229,15 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         for y in ys:
             _via_array(d, "via3", (xr - ring_w / 2, y - rail_w / 2, xr + ring_w / 2,
                                    y + rail_w / 2), enc3)
-    for i, xt in enumerate(if_x):
-        for n, sx in iface.straps:
+    for blk, xt in under:
+        for n, sx in blk.straps:
             ry = y_gnd0 if n == "VGND" else y_pwr0
             x = xt + sx
             d.vwire("met2", x, ry - rail_w / 2, yt, g.strap_w)
             _via_array(d, "via2", (x - g.strap_w / 2, ry - rail_w / 2, x + g.strap_w / 2,
                                    ry + rail_w / 2), enc2)
-        xc = snap(x_left + i * pitch)
+    for i in range(len(cols)):
+        xc = snap(x_cols + i * pitch)
         for n, sx in column.straps:
             ry = y_pwr1 if n == "VPWR" else y_gnd1
             x = xc + sx
@@ -213,7 +267,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
 
     # Reference netlist: columns and interfaces as subcircuits, wired by the plan.
     subckts: dict[str, str] = {}
-    for text in (column.cdl, iface.cdl):
+    for text in (column.cdl, iface.cdl, logic.cdl if logic else ""):
         for k, v in cdl_subckts(text).items():
             subckts.setdefault(k, v)
     lines = [f"* data memory array {name} generated by taalas-flow", *subckts.values(),
@@ -225,9 +279,15 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         lines.append(f"Xif{ci} " + " ".join(
             p if p in POWER else interface_net(plan, ci, p)
             for p in subckt_pins(subckts[iface.name])) + f" {iface.name}")
+    if logic is not None:
+        lines.append("Xlogic " + " ".join(
+            p if p in POWER else logic_net(plan, p)
+            for p in subckt_pins(subckts[logic.name])) + f" {logic.name}")
     lines += [".ENDS", ""]
     metrics = {"columns": len(cols), "width_um": width, "height_um": height,
                "area_um2": width * height, "channel_tracks": ch.n_tracks,
                "channel_um": ch.top - ch.y0, "interface_width_um": iface.width,
+               "logic_width_um": logic.width if logic else 0.0,
+               "logic_height_um": logic.height if logic else 0.0,
                "interface_height_um": iface.height, "ports": len(ports)}
     return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out)

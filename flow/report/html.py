@@ -77,6 +77,13 @@ def _signoff(m: dict) -> list[list]:
         row("Data-memory column interface: cell netlist == function (simulation)",
             "taalas__sim__dmem_interface__mismatches", zero,
             f"{_fmt(m.get('taalas__sim__dmem_interface__compared'))} outputs compared"),
+        row("Data memory as laid out (reference netlist of its LVS) == memory RTL (simulation)",
+            "taalas__sim__dmem__mismatches", zero,
+            f"{_fmt(m.get('taalas__sim__dmem__compared'))} cycles compared after every word "
+            "was written"),
+        row("DRC, data-memory logic (predecoders, read registers) FEOL+BEOL",
+            "taalas__drc__dmem_logic__count", zero,
+            f"{_fmt(m.get('taalas__dmem__logic_cells'))} cells"),
         row("DRC, data memory (all columns assembled), wiring layers",
             "taalas__drc__dmem_beol__count", zero,
             f"{_fmt(m.get('taalas__drc__dmem_beol__count'))} violations"),
@@ -267,7 +274,7 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
                      (m["taalas__dmem__area_mm2"] - m["taalas__dmem__columns_area_mm2"]) * 1e6))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
            "<p>ROM macros as laid out; engine core logic as synthesised cell area; data "
-           "memory as laid out (its predecoders and read registers are not laid out yet). "
+           "memory as laid out (columns, interfaces, logic, channel, power). "
            "Not in the chart: the engine core's wiring, power grid, pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []

@@ -86,6 +86,9 @@ class RomPorts(Step):
 # cells, same order); FEOL of the full bank (minutes) is measured by
 # bench/regfile_density.py.
 DMEM_TILE_WORDS = 16
+# Random cycles the laid-out memory's netlist runs beside the memory RTL, after every word
+# has been written once.
+DMEM_SIM_CYCLES = 2000
 
 
 @Step.factory.register()
@@ -109,10 +112,12 @@ class DataMemory(Step):
         from librelane.logging import info
 
         from taalas_flow.regfile.array import build_array
-        from taalas_flow.regfile.bank import BankShape
+        from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
+        from taalas_flow.regfile.equivalence import simulate_memory
         from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
+        from taalas_flow.regfile.logic import build_logic
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
         from taalas_flow.signoff.drc import run_drc
@@ -134,18 +139,31 @@ class DataMemory(Step):
         tile, _, _ = build_bank(pdk, tile_shape, d / "tile", f"{name}_tile")
         tile_gds, _ = write_block(tile, d)
         if_name = interface_module(plan, "taalas_engine_rf")
-        iface, _, if_src = build_interface(pdk, plan, d / "interface", if_name, column.width)
+        iface, if_net, if_src = build_interface(pdk, plan, d / "interface", if_name,
+                                                column.width)
         if_gds, _ = write_block(iface, d)
-        info(f"data memory: {plan.columns} columns and their interfaces on one channel")
-        array = build_array(pdk, plan, column, iface, "taalas_engine_dmem_array")
+        info("data memory: global logic (synthesis, layout)")
+        logic, logic_net, logic_nl = build_logic(pdk, plan, d / "logic", "taalas_engine",
+                                       float(self.config["TAALAS_CLOCK_PERIOD"]),
+                                       arch.data_addr_bits)
+        logic_gds, _ = write_block(logic, d)
+        info(f"data memory: {plan.columns} columns, their interfaces and the logic on one "
+             "channel")
+        array = build_array(pdk, plan, column, iface, "taalas_engine_dmem", logic=logic)
         arr_gds, arr_cdl = write_block(array, d)
         info("data memory: simulation, DRC, LVS")
         sim = simulate_bank(pdk, shape, src, name, d / "sim")
         if_compared, if_mismatches, if_log = simulate_interface(
             pdk, plan.column_banks, plan.width, shape.ports, if_src, if_name, d / "sim")
+        model = render_bank_model(shape, d / "sim" / f"{name}_model.v", name)
+        mem_compared, mem_mismatches, mem_log = simulate_memory(
+            pdk, plan, array.cdl, array.name,
+            {name: (net, model), if_name: (if_net, if_src), logic.name: (logic_net, logic_nl)},
+            arch.data_addr_bits, d / "sim_memory", cycles=DMEM_SIM_CYCLES)
         beol = run_drc(pdk, arr_gds, d / f"{array.name}_beol.lyrdb", feol=False)
         feol = run_drc(pdk, tile_gds, d / f"{name}_tile.lyrdb", feol=True)
         if_drc = run_drc(pdk, if_gds, d / f"{if_name}.lyrdb", feol=True)
+        logic_drc = run_drc(pdk, logic_gds, d / f"{logic.name}.lyrdb", feol=True)
         lvs = run_lvs(pdk, arr_gds, arr_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
         timing = bank_timing(pdk, bank, net, src, d / "sta", self.config["TAALAS_CLOCK_PERIOD"],
                              plan.column_banks, shape.ports)
@@ -168,6 +186,7 @@ class DataMemory(Step):
             "taalas__dmem__area_mm2": array.width * array.height * 1e-6,
             "taalas__dmem__channel_tracks": array.metrics["channel_tracks"],
             "taalas__dmem__interface_cells": iface.metrics["cells"],
+            "taalas__dmem__logic_cells": logic.metrics["cells"],
             "taalas__dmem__bank_read_ns": timing.read_ns,
             "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
@@ -175,6 +194,9 @@ class DataMemory(Step):
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__sim__dmem_interface__mismatches": if_mismatches,
             "taalas__sim__dmem_interface__compared": if_compared,
+            "taalas__sim__dmem__mismatches": mem_mismatches,
+            "taalas__sim__dmem__compared": mem_compared,
+            "taalas__drc__dmem_logic__count": logic_drc.violations,
             "taalas__drc__dmem_beol__count": beol.violations,
             "taalas__drc__dmem_bank_tile__count": feol.violations,
             "taalas__drc__dmem_interface__count": if_drc.violations,
@@ -188,12 +210,15 @@ class DataMemory(Step):
                    "tile": {"gds": tile_gds.name, "words": DMEM_TILE_WORDS},
                    "interface": {"gds": if_gds.name, **iface.metrics},
                    "memory": {"gds": arr_gds.name, **array.metrics},
+                   "logic": {"gds": logic_gds.name, **logic.metrics},
                    "interface_simulation": {"compared": if_compared,
                                             "mismatches": if_mismatches, "log": str(if_log)},
+                   "memory_simulation": {"cycles_compared": mem_compared,
+                                         "mismatches": mem_mismatches, "log": str(mem_log)},
                    "simulation": {"compared": sim.compared, "released": sim.released,
                                   "mismatches": sim.mismatches, "log": str(sim.log)},
                    "drc_memory_beol": beol.by_rule, "drc_tile": feol.by_rule,
-                   "drc_interface": if_drc.by_rule,
+                   "drc_interface": if_drc.by_rule, "drc_logic": logic_drc.by_rule,
                    "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
                    "timing": {"read_ns": timing.read_ns, "setup_ws_ns": timing.setup_ws_ns,
                               "hold_ws_ns": timing.hold_ws_ns,

@@ -1,7 +1,8 @@
-"""The data memory assembled: columns side by side, each column's interface under it, one
-channel. The interface's cells must do what the memory RTL says they do; the whole block is
-DRC clean on its wiring layers and LVS equal to the netlist built from the plan, and LVS
-fails when one interface is given another column's select lines."""
+"""The data memory assembled: columns side by side, each column's interface under it, the
+global logic at the left end, one channel. The interface's cells must do what the memory RTL
+says they do; the whole block is DRC clean on its wiring layers and LVS equal to the netlist
+built from the plan, that netlist simulates like the memory RTL, and both LVS and that
+simulation fail when one interface is given another column's select lines."""
 
 from __future__ import annotations
 
@@ -12,32 +13,39 @@ import pytest
 
 from taalas_flow.pdk import load_pdk
 from taalas_flow.regfile.array import build_array
+from taalas_flow.regfile.bank import render_bank_model
 from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.equivalence import simulate_memory
 from taalas_flow.regfile.interface import build_interface, interface_module
 from taalas_flow.regfile.layout import build_bank
+from taalas_flow.regfile.logic import address_bits, build_logic
 from taalas_flow.regfile.memory import MemoryPlan
 from taalas_flow.regfile.simulate import simulate_interface
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 
 STAMP = datetime.datetime(2026, 1, 1)
-# 5 columns of 4 banks of 16 x 8: the column address has 3 bits, predecoded 2 + 1.
-PLAN = MemoryPlan(300, width=8, read_ports=2, bank_words=16, column_banks=4)
+# 5 columns of 4 banks of 16 x 16: the column address has 3 bits, predecoded 2 + 1.
+PLAN = MemoryPlan(300, width=16, read_ports=2, bank_words=16, column_banks=4)
 
 
 @pytest.fixture(scope="module")
 def memory(pdk_root: Path, tmp_path_factory):
     pdk = load_pdk("sky130", pdk_root)
     d = tmp_path_factory.mktemp("array")
-    bank, _net, _src = build_bank(pdk, PLAN.bank, d / "bank")
+    bank_name = PLAN.bank.module("t_rf")
+    bank, bank_net, _src = build_bank(pdk, PLAN.bank, d / "bank", bank_name)
     col = build_column(pdk, bank, PLAN.column_banks, "col")
     name = interface_module(PLAN)
-    iface, _inet, src = build_interface(pdk, PLAN, d / "iface", name, col.width)
-    arr = build_array(pdk, PLAN, col, iface, "mem")
+    iface, inet, src = build_interface(pdk, PLAN, d / "iface", name, col.width)
+    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "logic", "t", 20.0)
+    arr = build_array(pdk, PLAN, col, iface, "mem", logic=logic)
     arr.lib.write_gds(str(d / "mem.gds"), timestamp=STAMP)
     (d / "mem.cdl").write_text(arr.cdl)
     iface.lib.write_gds(str(d / "iface.gds"), timestamp=STAMP)
-    return pdk, d, col, iface, src, name, arr
+    model = render_bank_model(PLAN.bank, d / "bank_model.v", bank_name)
+    netlists = {bank_name: (bank_net, model), name: (inet, src), logic.name: (lnet, lsrc)}
+    return pdk, d, col, iface, src, name, arr, netlists
 
 
 def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
@@ -49,14 +57,14 @@ def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
 
 
 def test_interface_cells_do_what_the_memory_rtl_says(memory) -> None:
-    pdk, d, _col, _iface, src, name, _arr = memory
+    pdk, d, _col, _iface, src, name, _arr, _nl = memory
     compared, mismatches, _log = simulate_interface(pdk, PLAN.column_banks, PLAN.width,
                                                     PLAN.bank.ports, src, name, d / "sim")
     assert compared > 0 and mismatches == 0
 
 
 def test_interface_simulation_catches_a_crossed_bit_line(memory) -> None:
-    pdk, d, _col, _iface, src, name, _arr = memory
+    pdk, d, _col, _iface, src, name, _arr, _nl = memory
     bad = d / "bad" / src.name
     bad.parent.mkdir(exist_ok=True)
     text = src.read_text()
@@ -68,10 +76,14 @@ def test_interface_simulation_catches_a_crossed_bit_line(memory) -> None:
 
 
 def test_memory_is_clean_and_matches_the_plan(memory) -> None:
-    pdk, d, col, iface, _src, _name, arr = memory
+    pdk, d, col, iface, _src, _name, arr, _nl = memory
     assert arr.width > PLAN.columns * col.width and arr.height > col.height + iface.height
-    # the shared nets, the predecoded lines and the read bus leave at the left edge
-    assert {"CLK", "WEB_0_", "RE_A_3", "SH_W_1", "SL_B_3", "G_A_7_", "WD_0_"} <= set(arr.ports)
+    # the memory's ports are the RTL's, at the left edge; the predecoded lines are inside
+    aw = address_bits(PLAN)
+    assert set(arr.ports) == ({"clk", "we"} | {f"{b}_{i}_" for b in ("wa", "ra_addr", "rb_addr")
+                                              for i in range(aw)}
+                              | {f"{b}_{i}_" for b in ("wd", "ra_data", "rb_data")
+                                 for i in range(16)})
     assert all(x == 0.0 for x, _y in arr.ports.values())
     drc = run_drc(pdk, d / "mem.gds", d / "mem.lyrdb", feol=False)
     assert drc.violations == 0, drc.by_rule
@@ -82,11 +94,21 @@ def test_memory_is_clean_and_matches_the_plan(memory) -> None:
 
 
 def test_memory_lvs_sees_an_interface_on_the_wrong_column_lines(memory) -> None:
-    pdk, d, _col, _iface, _src, _name, arr = memory
+    pdk, d, _col, _iface, _src, _name, arr, netlists = memory
     lines = arr.cdl.splitlines()
     k = next(i for i, ln in enumerate(lines) if ln.startswith("Xif1 "))
-    assert " SL_W_1 " in lines[k]
-    lines[k] = lines[k].replace(" SL_W_1 ", " SL_W_2 ")
+    assert " SL_A_1 " in lines[k]
+    lines[k] = lines[k].replace(" SL_A_1 ", " SL_A_2 ")
     (d / "wrong.cdl").write_text("\n".join(lines))
     assert not run_lvs(pdk, d / "mem.gds", d / "wrong.cdl", d / "lvs_wrong",
                        blackbox="sky130_fd_sc_hd__*").clean
+    _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "mem", netlists,
+                                                  address_bits(PLAN), d / "sim_wrong", 200)
+    assert mismatches > 0
+
+
+def test_laid_out_memory_simulates_like_the_rtl(memory) -> None:
+    pdk, d, _col, _iface, _src, _name, arr, netlists = memory
+    compared, mismatches, _log = simulate_memory(pdk, PLAN, arr.cdl, "mem", netlists,
+                                                 address_bits(PLAN), d / "sim_mem", 400)
+    assert compared >= 400 and mismatches == 0
