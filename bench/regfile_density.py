@@ -1,8 +1,9 @@
 """Register-file bank benchmark (flow/regfile): area, density and utilisation of banks of
 several shapes as the layout generator builds them, the full signoff of the data memory's
 64-word bank (gate-level simulation, DRC FEOL+BEOL on the whole bank, LVS) with its time, a
-column of four of them (BEOL DRC, LVS), and what the tiny-llama data memory's columns take
-against the die. Writes bench/results/regfile_density.json.
+column of four of them (BEOL DRC, LVS), and the tiny-llama data memory assembled whole (one
+stripe and folded into stripes: size, DRC of the wiring layers, LVS, its netlist simulated
+against the memory RTL) against the die. Writes bench/results/regfile_density.json.
 
     python bench/regfile_density.py [--pdk-root DIR]
 """
@@ -21,9 +22,14 @@ import librelane.flows  # noqa: F401  (LibreLane's step registry before taalas_f
 from taalas_flow.engine.arch import EngineArch
 from taalas_flow.model.config import load_config
 from taalas_flow.pdk import load_pdk
-from taalas_flow.regfile.bank import BankShape
+from taalas_flow.regfile.array import build_array
+from taalas_flow.regfile.bank import BankShape, render_bank_model
 from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.equivalence import simulate_memory
+from taalas_flow.regfile.folded import build_folded, default_stripes
+from taalas_flow.regfile.interface import build_interface, interface_module
 from taalas_flow.regfile.layout import build_bank
+from taalas_flow.regfile.logic import build_logic
 from taalas_flow.regfile.simulate import simulate_bank
 from taalas_flow.regfile.timing import bank_timing
 from taalas_flow.resources import models_dir
@@ -87,6 +93,51 @@ def shape_row(pdk, shape: BankShape, work: Path, signoff: bool) -> dict:
     return row
 
 
+def memory_rows(pdk, plan, addr_bits: int, work: Path) -> dict:
+    """The whole memory: one stripe, and folded into the stripes the flow picks."""
+    name = plan.bank.module("taalas_engine_rf")
+    bank, net, _src = build_bank(pdk, plan.bank, work / "mem_bank", name)
+    col = build_column(pdk, bank, plan.column_banks, f"{name}_column")
+    ifn = interface_module(plan, "taalas_engine_rf")
+    iface, inet, isrc = build_interface(pdk, plan, work / "mem_if", ifn, col.width)
+    logic, lnet, lsrc = build_logic(pdk, plan, work / "mem_logic", "taalas_engine", CLOCK_NS,
+                                    addr_bits)
+    model = render_bank_model(plan.bank, work / "mem_model.v", name)
+    netlists = {name: (net, model), ifn: (inet, isrc), logic.name: (lnet, lsrc)}
+    out = {"interface_cells": iface.metrics["cells"], "logic_cells": logic.metrics["cells"],
+           "interface_um": [iface.width, iface.height], "logic_um": [logic.width, logic.height]}
+    k = default_stripes(pdk, plan, col, iface)
+    for label, build in (("one_stripe", lambda: build_array(pdk, plan, col, iface, "mem1",
+                                                            logic=logic)),
+                         ("folded", lambda: build_folded(pdk, plan, col, iface, logic, "memf",
+                                                         k))):
+        t0 = time.perf_counter()
+        blk = build()
+        gen_s = time.perf_counter() - t0
+        gds, cdl = work / f"{blk.name}.gds", work / f"{blk.name}.cdl"
+        blk.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
+        cdl.write_text(blk.cdl)
+        row = {"width_um": blk.width, "height_um": blk.height,
+               "area_mm2": round(blk.width * blk.height * 1e-6, 2),
+               "channel_tracks": blk.metrics["channel_tracks"], "generate_s": round(gen_s, 1)}
+        if label == "folded":
+            row.update(stripes=k, bus_lines=blk.metrics["bus_lines"])
+        t0 = time.perf_counter()
+        d = run_drc(pdk, gds, work / f"{blk.name}.lyrdb", feol=False)
+        row["drc_beol"] = {"violations": d.violations, "s": round(time.perf_counter() - t0, 1)}
+        t0 = time.perf_counter()
+        lv = run_lvs(pdk, gds, cdl, work / f"lvs_{blk.name}", blackbox="sky130_fd_sc_hd__*")
+        row["lvs"] = {"clean": lv.clean, "s": round(time.perf_counter() - t0, 1)}
+        t0 = time.perf_counter()
+        compared, mismatches, _log = simulate_memory(pdk, plan, blk.cdl, blk.name, netlists,
+                                                     addr_bits, work / f"sim_{blk.name}", 2000)
+        row["simulation_vs_rtl"] = {"cycles_compared": compared, "mismatches": mismatches,
+                                    "words_written_first": plan.depth,
+                                    "s": round(time.perf_counter() - t0, 1)}
+        out[label] = row
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pdk-root", type=Path, default=ROOT.parent / "shared" / "pdk")
@@ -98,7 +149,11 @@ def main() -> None:
             print("bank", s, flush=True)
             rows.append(shape_row(pdk, BankShape(*s), Path(tmp), s == SIGNOFF))
     cfg = load_config(models_dir() / "tiny-llama" / "config.json")
-    plan = EngineArch(cfg, 4, 32, 8).memory_plan
+    arch = EngineArch(cfg, 4, 32, 8)
+    plan = arch.memory_plan
+    with tempfile.TemporaryDirectory() as tmp:
+        print("memory", flush=True)
+        memory = memory_rows(pdk, plan, arch.data_addr_bits, Path(tmp))
     bank = next(r for r in rows if (r["words"], r["width"], r["read_ports"]) == SIGNOFF)
     die = pdk.data["die"]
     die_mm2 = die["width_um"] * die["height_um"] * 1e-6
@@ -111,7 +166,9 @@ def main() -> None:
             "columns": plan.columns, "bank": f"{SIGNOFF[0]}x{SIGNOFF[1]} {SIGNOFF[2]}r1w",
             "columns_area_mm2": round(cols_mm2, 2),
             "die": die["name"], "die_area_mm2": round(die_mm2, 2),
-            "columns_over_die": round(cols_mm2 / die_mm2, 2)},
+            "columns_over_die": round(cols_mm2 / die_mm2, 2),
+            "assembled": memory,
+            "folded_over_die": round(memory["folded"]["area_mm2"] / die_mm2, 2)},
     }
     dest = ROOT / "bench" / "results" / "regfile_density.json"
     dest.write_text(json.dumps(out, indent=2) + "\n")

@@ -57,12 +57,11 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("chip layout: the engine core placed and wired (flow/pnr lays out and signs off "
-         "small blocks, `taalas-flow synth --layout`; laid out flat, the 45k-cell engine "
-         "core is 1.9 x 5.2 mm, bench/logic_layout.py), the data memory's columns assembled "
-         "with their multiplexer (a bank and a column of banks are laid out and signed off, "
-         "Taalas.DataMemory), chip top (the ROM "
-         "ports are assembled and signed off, Taalas.RomPorts), chip DRC/LVS (with it, LVS "
-         "of the full ROM macros; per run a whole macro tile is LVS-checked), STA on "
-         "extracted wiring (the GDS holds the ROM macros alone)", "issue 6"),
+        ("chip layout: the engine core placed and wired in the run (flow/pnr lays out and "
+         "signs off small blocks, `taalas-flow synth --layout`; laid out flat, the 45k-cell "
+         "engine core is 1.9 x 5.2 mm, bench/logic_layout.py), chip top wiring the core to "
+         "the data memory and the ROM ports (both are laid out whole and signed off, "
+         "Taalas.DataMemory, Taalas.RomPorts), chip DRC/LVS (with it, LVS of the full ROM "
+         "macros; per run a whole macro tile is LVS-checked), chip STA on the wiring (the GDS "
+         "in final/ holds the ROM macros alone)", "issue 6"),
     ]

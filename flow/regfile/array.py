@@ -113,12 +113,13 @@ def _free_m4(g: TrackGeometry, start: float, step: float, stop: float, n: int,
 
 def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
                 name: str, columns: range | None = None,
-                logic: BlockLayout | None = None) -> BlockLayout:
+                logic: BlockLayout | None = None, export: bool = False) -> BlockLayout:
     """`column` from build_column, `iface` from build_interface; `columns` (default: all of the
     plan's) are the plan's column indices this array holds, left to right. With `logic` (the
     memory's global logic laid out by build_block) at the left end, the block is the whole
     memory and its ports are the engine's (clk, wa_*, ra_data_*, ...); without it, the
-    predecoded lines, bank selects and read bus are ports too."""
+    predecoded lines, bank selects and read bus are ports too (`export` keeps them ports
+    with the logic, for a memory folded into several such blocks)."""
     cols = list(columns if columns is not None else range(plan.columns))
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
@@ -185,7 +186,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
                     xc + g.m4_w, xc + column.width - g.m4_w, f"under column {ci}")
     local = {n for n in nets if re.match(r"c\d+_", n)}
     for n in set(nets) - local:
-        nets[n].left_exit = logic is None or bool(ENGINE_PORT.fullmatch(n))
+        nets[n].left_exit = logic is None or export or bool(ENGINE_PORT.fullmatch(n))
     dangling = sorted(n for n, nt in nets.items() if not nt.left_exit and len(nt.drops) < 2)
     if dangling:
         raise InputError(f"{name}: nets with one terminal and no port: {dangling[:4]}",

@@ -97,10 +97,11 @@ class DataMemory(Step):
     bank's cell netlist simulated against the memory it must be and laid out as a regular
     array, stacked into columns (the banks share their through ports by abutment), each
     column's interface (write-enable decode, read-bus drivers) simulated and laid out under
-    it, all columns assembled side by side on one channel with power rails and ring. DRC
-    (wiring layers on the whole memory, FEOL+BEOL on a 16-word tile of the bank and on the
-    interface) and LVS of the whole memory against its netlist; OpenSTA on the bank with its
-    wiring's parasitics."""
+    it, the global logic synthesised and laid out, all of it assembled in stripes of columns
+    on their channels, folded onto a bus so the memory is about square. DRC (wiring layers
+    on the whole memory, FEOL+BEOL on a 16-word tile of the bank, the interface and the
+    logic), LVS of the whole memory against its netlist, and that netlist simulated against
+    the memory RTL; OpenSTA on the bank with its wiring's parasitics."""
 
     id = "Taalas.DataMemory"
     name = "Data memory"
@@ -111,10 +112,10 @@ class DataMemory(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info
 
-        from taalas_flow.regfile.array import build_array
         from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
         from taalas_flow.regfile.equivalence import simulate_memory
+        from taalas_flow.regfile.folded import build_folded, default_stripes
         from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.logic import build_logic
@@ -147,9 +148,10 @@ class DataMemory(Step):
                                        float(self.config["TAALAS_CLOCK_PERIOD"]),
                                        arch.data_addr_bits)
         logic_gds, _ = write_block(logic, d)
-        info(f"data memory: {plan.columns} columns, their interfaces and the logic on one "
-             "channel")
-        array = build_array(pdk, plan, column, iface, "taalas_engine_dmem", logic=logic)
+        info(f"data memory: {plan.columns} columns, their interfaces and the logic folded "
+             "into stripes")
+        stripes = default_stripes(pdk, plan, column, iface)
+        array = build_folded(pdk, plan, column, iface, logic, "taalas_engine_dmem", stripes)
         arr_gds, arr_cdl = write_block(array, d)
         info("data memory: simulation, DRC, LVS")
         sim = simulate_bank(pdk, shape, src, name, d / "sim")
@@ -185,6 +187,7 @@ class DataMemory(Step):
             "taalas__dmem__height_um": array.height,
             "taalas__dmem__area_mm2": array.width * array.height * 1e-6,
             "taalas__dmem__channel_tracks": array.metrics["channel_tracks"],
+            "taalas__dmem__stripes": array.metrics["stripes"],
             "taalas__dmem__interface_cells": iface.metrics["cells"],
             "taalas__dmem__logic_cells": logic.metrics["cells"],
             "taalas__dmem__bank_read_ns": timing.read_ns,

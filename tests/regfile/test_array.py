@@ -16,6 +16,7 @@ from taalas_flow.regfile.array import build_array
 from taalas_flow.regfile.bank import render_bank_model
 from taalas_flow.regfile.column import build_column
 from taalas_flow.regfile.equivalence import simulate_memory
+from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
 from taalas_flow.regfile.interface import build_interface, interface_module
 from taalas_flow.regfile.layout import build_bank
 from taalas_flow.regfile.logic import address_bits, build_logic
@@ -45,7 +46,11 @@ def memory(pdk_root: Path, tmp_path_factory):
     iface.lib.write_gds(str(d / "iface.gds"), timestamp=STAMP)
     model = render_bank_model(PLAN.bank, d / "bank_model.v", bank_name)
     netlists = {bank_name: (bank_net, model), name: (inet, src), logic.name: (lnet, lsrc)}
-    return pdk, d, col, iface, src, name, arr, netlists
+    assert default_stripes(pdk, PLAN, col, iface) == 2
+    folded = build_folded(pdk, PLAN, col, iface, logic, "fmem", 2)
+    folded.lib.write_gds(str(d / "fmem.gds"), timestamp=STAMP)
+    (d / "fmem.cdl").write_text(folded.cdl)
+    return pdk, d, col, iface, src, name, arr, netlists, folded
 
 
 def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
@@ -57,14 +62,14 @@ def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
 
 
 def test_interface_cells_do_what_the_memory_rtl_says(memory) -> None:
-    pdk, d, _col, _iface, src, name, _arr, _nl = memory
+    pdk, d, _col, _iface, src, name, _arr, _nl, _f = memory
     compared, mismatches, _log = simulate_interface(pdk, PLAN.column_banks, PLAN.width,
                                                     PLAN.bank.ports, src, name, d / "sim")
     assert compared > 0 and mismatches == 0
 
 
 def test_interface_simulation_catches_a_crossed_bit_line(memory) -> None:
-    pdk, d, _col, _iface, src, name, _arr, _nl = memory
+    pdk, d, _col, _iface, src, name, _arr, _nl, _f = memory
     bad = d / "bad" / src.name
     bad.parent.mkdir(exist_ok=True)
     text = src.read_text()
@@ -76,7 +81,7 @@ def test_interface_simulation_catches_a_crossed_bit_line(memory) -> None:
 
 
 def test_memory_is_clean_and_matches_the_plan(memory) -> None:
-    pdk, d, col, iface, _src, _name, arr, _nl = memory
+    pdk, d, col, iface, _src, _name, arr, _nl, _f = memory
     assert arr.width > PLAN.columns * col.width and arr.height > col.height + iface.height
     # the memory's ports are the RTL's, at the left edge; the predecoded lines are inside
     aw = address_bits(PLAN)
@@ -94,7 +99,7 @@ def test_memory_is_clean_and_matches_the_plan(memory) -> None:
 
 
 def test_memory_lvs_sees_an_interface_on_the_wrong_column_lines(memory) -> None:
-    pdk, d, _col, _iface, _src, _name, arr, netlists = memory
+    pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
     lines = arr.cdl.splitlines()
     k = next(i for i, ln in enumerate(lines) if ln.startswith("Xif1 "))
     assert " SL_A_1 " in lines[k]
@@ -108,7 +113,39 @@ def test_memory_lvs_sees_an_interface_on_the_wrong_column_lines(memory) -> None:
 
 
 def test_laid_out_memory_simulates_like_the_rtl(memory) -> None:
-    pdk, d, _col, _iface, _src, _name, arr, netlists = memory
+    pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
     compared, mismatches, _log = simulate_memory(pdk, PLAN, arr.cdl, "mem", netlists,
                                                  address_bits(PLAN), d / "sim_mem", 400)
     assert compared >= 400 and mismatches == 0
+
+
+def test_folded_memory_is_clean_and_simulates_like_the_rtl(memory) -> None:
+    """The same memory as two stripes on a bus: the stripes are narrower than the one-stripe
+    memory, the ports are the same, DRC 0, LVS clean, and it is still the memory RTL."""
+    pdk, d, _col, _iface, _src, _name, arr, netlists, folded = memory
+    assert [len(r) for r in stripe_columns(PLAN, 2)] == [3, 2]
+    assert folded.metrics["stripes"] == 2 and folded.width < arr.width
+    assert set(folded.ports) == set(arr.ports)
+    assert all(y == 0.0 for _x, y in folded.ports.values())
+    drc = run_drc(pdk, d / "fmem.gds", d / "fmem.lyrdb", feol=False)
+    assert drc.violations == 0, drc.by_rule
+    assert run_lvs(pdk, d / "fmem.gds", d / "fmem.cdl", d / "lvs_f",
+                   blackbox="sky130_fd_sc_hd__*").clean
+    compared, mismatches, _log = simulate_memory(pdk, PLAN, folded.cdl, "fmem", netlists,
+                                                 address_bits(PLAN), d / "sim_f", 400)
+    assert compared >= 400 and mismatches == 0
+
+
+def test_folded_memory_lvs_sees_a_stripe_off_the_bus(memory) -> None:
+    """Stripe 1 moved 1 um right: its stubs no longer reach its edge pins."""
+    import gdstk
+
+    pdk, d, *_rest, folded = memory
+    lib = gdstk.read_gds(str(d / "fmem.gds"))
+    top = next(c for c in lib.cells if c.name == "fmem")
+    for ref in top.references:
+        if ref.cell_name == "fmem_s1":
+            ref.origin = (ref.origin[0] + 1.0, ref.origin[1])
+    lib.write_gds(str(d / "fmem_off.gds"), timestamp=STAMP)
+    assert not run_lvs(pdk, d / "fmem_off.gds", d / "fmem.cdl", d / "lvs_off",
+                       blackbox="sky130_fd_sc_hd__*").clean
