@@ -231,8 +231,8 @@ def view(
     pdk: PdkOpt = "sky130",
     pdk_root: PdkRootOpt = None,
 ) -> None:
-    """Open the run's GDS in KLayout with the Sky130 layer properties, personalisation layer
-    highlighted; `--png` renders headless."""
+    """Open the run's chip GDS (the ROM macros' if the run has no chip) in KLayout with the
+    Sky130 layer properties, personalisation layer highlighted; `--png` renders headless."""
     from taalas_flow.pdk import load_pdk
     from taalas_flow.render import find_run_gds, open_in_klayout, render_png
 

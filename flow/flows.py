@@ -52,16 +52,15 @@ class TaalasFlow(SequentialFlow):
         T.RomArray,
         T.RomPorts,
         T.DataMemory,
+        T.ChipTop,
     ]
 
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("chip layout: the engine core placed and wired in the run (flow/pnr lays out and "
-         "signs off small blocks, `taalas-flow synth --layout`; laid out flat, the 45k-cell "
-         "engine core is 1.9 x 5.2 mm, bench/logic_layout.py), chip top wiring the core to "
-         "the data memory and the ROM ports (both are laid out whole and signed off, "
-         "Taalas.DataMemory, Taalas.RomPorts), chip DRC/LVS (with it, LVS of the full ROM "
-         "macros; per run a whole macro tile is LVS-checked), chip STA on the wiring (the GDS "
-         "in final/ holds the ROM macros alone)", "issue 6"),
+        ("chip-level STA on the chip's wiring (blocks are timed alone: the engine core at "
+         "synthesis, the memory bank with its wiring's parasitics, the ROM macros by ngspice); "
+         "FEOL DRC of the whole chip (each block's FEOL is checked on its own or on a tile) and "
+         "LVS of the full ROM macros (per run a whole macro tile is LVS-checked); the chip's "
+         "XOR proof and re-spin (they work on the ROM macros' GDS); I/O pads", "issue 6"),
     ]

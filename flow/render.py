@@ -55,7 +55,11 @@ def open_in_klayout(pdk: PdkConfig, gds: Path) -> None:
 
 
 def find_run_gds(run: Path) -> Path:
-    gds = sorted((run / "final" / "gds").glob("*.gds")) if run.is_dir() else []
+    """The chip when the run got that far, else the ROM macros."""
+    gds = []
+    if run.is_dir():
+        gds = (sorted((run / "final" / "taalas_chip_gds").glob("*.gds"))
+               or sorted((run / "final" / "gds").glob("*.gds")))
     if not gds:
         raise InputError(f"no GDS in {run}/final/gds", "give a run directory of `taalas-flow run`")
     return gds[0]

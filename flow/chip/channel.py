@@ -77,10 +77,12 @@ class Channel:
         d.cut("via2", x, ty)
 
     def draw_column(self, d: Drawer, net: str, x: float, y_pin: float, x_pin: float) -> None:
-        """Met4 from the net's track down to y_pin, then met3 across to the pin at x_pin."""
+        """Met4 from the net's track down (or up) to y_pin, then met3 across to the pin at
+        x_pin."""
         g = self.g
         ty = self.track_y(net)
-        d.rect("met4", (x - g.m4_w / 2, y_pin - g.via3_end, x + g.m4_w / 2, ty + g.via3_end))
+        lo, hi = sorted((ty, y_pin))
+        d.rect("met4", (x - g.m4_w / 2, lo - g.via3_end, x + g.m4_w / 2, hi + g.via3_end))
         d.cut("via3", x, ty)
         d.cut("via3", x, y_pin)
         lo, hi = sorted((x, x_pin))

@@ -129,5 +129,7 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
                "area_um2": width * height, "bus_lines": len(nets),
                "stripe_widths_um": [p.width for p in parts],
                "channel_tracks": max(p.metrics["channel_tracks"] for p in parts)}
+    # straps: the power spines (met4, chip.ring_w wide, pinned at the bottom edge)
     return BlockLayout(name, lib, "\n".join(lines), width, height, metrics,
-                       ports={n: (bus_x[n], 0.0) for n in ports})
+                       ports={n: (bus_x[n], 0.0) for n in ports},
+                       straps=[("VGND", x_gnd), ("VPWR", x_pwr)])

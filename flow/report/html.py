@@ -97,7 +97,15 @@ def _signoff(m: dict) -> list[list]:
             "taalas__lvs__dmem_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
             f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells"),
-        row("Chip-level DRC/LVS", "taalas__chip__drc_count", zero, "no chip top yet (issue 6)"),
+        row("DRC, chip (every block placed and wired), wiring layers",
+            "taalas__drc__chip_beol__count", zero,
+            f"{_fmt(m.get('taalas__drc__chip_beol__count'))} violations"),
+        row("DRC, engine core window FEOL (whole cells in a square at its centre)",
+            "taalas__drc__core_tile_feol__count", zero,
+            f"{_fmt(m.get('taalas__chip__core_cells'))} cells in the core"),
+        row("LVS, chip against the engine top's netlist (cells and ROM banks as black boxes)",
+            "taalas__lvs__chip_clean", lambda v: v == 1,
+            f"{_fmt(m.get('taalas__chip__pins'))} chip pins"),
     ]
 
 
@@ -153,6 +161,15 @@ BANK_CAPTION = ("one bank of the data memory: predecoder rows at the bottom, the
                 "met3 row wires across, met2 power straps in the columns")
 
 
+CHIP_CAPTION = ("the chip: the engine core (left, flat standard-cell layout), the data memory "
+                "(right, four stripes of register-file columns), the two ROM ports (bottom, "
+                "under the memory) and the routing channel along the bottom; power rails at "
+                "the bottom edge, the chip's pins at the left edge")
+DMEM_CAPTION = ("the data memory: stripes of bank columns, each column's interface under it "
+                "on the stripe's channel, the memory's logic at the left of the first stripe, "
+                "the bus on the left joining the stripes")
+
+
 def _block_pictures(pdk: PdkConfig, blocks: list[tuple[str, str, Path]]
                     ) -> list[tuple[str, str, str]]:
     from taalas_flow.render import render_png
@@ -194,17 +211,29 @@ def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
             html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                         f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
                         f"</figure>")
-    blocks = [(f"ROM port {g.stem}", PORT_CAPTION, g) for kind in ("wrom", "prom")
-              for g in sorted(run_dir.glob(f"*-taalas-romports/taalas_engine_{kind}.gds"))]
-    blocks += [(f"Data-memory bank {g.stem}", BANK_CAPTION, g)
-               for g in sorted(run_dir.glob("*-taalas-datamemory/taalas_engine_rf_*.gds"))
-               if not g.stem.endswith(("_tile", "_column"))]
+    def latest(step: str) -> Path | None:
+        dirs = sorted(run_dir.glob(f"*-{step}"))
+        return dirs[-1] if dirs else None
+
+    blocks = []
+    chip_dir, port_dir, mem_dir = (latest(s) for s in ("taalas-chiptop", "taalas-romports",
+                                                       "taalas-datamemory"))
+    if chip_dir and (chip_dir / "taalas_engine_chip.gds").is_file():
+        blocks.append(("Chip", CHIP_CAPTION, chip_dir / "taalas_engine_chip.gds"))
+    if mem_dir and (mem_dir / "taalas_engine_dmem.gds").is_file():
+        blocks.append(("Data memory", DMEM_CAPTION, mem_dir / "taalas_engine_dmem.gds"))
+    if port_dir:
+        blocks += [(f"ROM port {kind}", PORT_CAPTION, port_dir / f"taalas_engine_{kind}.gds")
+                   for kind in ("wrom", "prom")
+                   if (port_dir / f"taalas_engine_{kind}.gds").is_file()]
+    if mem_dir:
+        blocks += [(f"Data-memory bank {g.stem}", BANK_CAPTION, g)
+                   for g in sorted(mem_dir.glob("taalas_engine_rf_*.gds"))
+                   if not g.stem.endswith(("_tile", "_column")) and "_if_" not in g.stem]
     for title, caption, b64 in _block_pictures(pdk, blocks):
         html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                     f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
                     f"</figure>")
-    html.append("<p>Datapath lane picture: the engine has no layout yet (issue 6); its area "
-                "below is synthesised cell area.</p>")
     html += _area_timing(data, float(pdk.data["synthesis"]["power_activity"]))
     html.append("<h2>Stage runtimes</h2>")
     html.append(bar_chart([(n, s) for n, s in data.stages], "s", colour="#8250df"))
@@ -237,6 +266,14 @@ def _summary(d: RunData) -> list[str]:
                      + (f"; laid out {m['taalas__dmem__width_um'] / 1000:.2f} x "
                         f"{m['taalas__dmem__height_um'] / 1000:.2f} mm"
                         if "taalas__dmem__width_um" in m else "")])
+    if "taalas__chip__width_um" in m:
+        rows.append(["die (chip top as laid out)",
+                     f"{m['taalas__chip__width_um'] / 1000:.2f} x "
+                     f"{m['taalas__chip__height_um'] / 1000:.2f} mm = "
+                     f"{m['taalas__chip__area_mm2']:.1f} mm2 (core "
+                     f"{m['taalas__chip__core_area_mm2']:.1f}, data memory "
+                     f"{m['taalas__chip__dmem_area_mm2']:.1f}, ROM ports "
+                     f"{m['taalas__chip__rom_ports_area_mm2']:.2f} mm2); no I/O pads"])
     return ["<h2>Summary</h2>", _table(rows)]
 
 
@@ -272,10 +309,17 @@ def _area_timing(d: RunData, activity: float) -> list[str]:
                      m["taalas__dmem__columns_area_mm2"] * 1e6))
         area.append(("data memory: interfaces, channel, power",
                      (m["taalas__dmem__area_mm2"] - m["taalas__dmem__columns_area_mm2"]) * 1e6))
+    if "taalas__chip__area_mm2" in m:
+        placed = (m["taalas__chip__core_area_mm2"] + m["taalas__chip__dmem_area_mm2"]
+                  + m["taalas__chip__rom_ports_area_mm2"])
+        area.append(("chip: engine core as laid out (cells and wiring)",
+                     m["taalas__chip__core_area_mm2"] * 1e6))
+        area.append(("chip: channel, power rails, empty", (m["taalas__chip__area_mm2"]
+                                                           - placed) * 1e6))
     out = ["<h2>Area</h2>", bar_chart(area, "um2"),
-           "<p>ROM macros as laid out; engine core logic as synthesised cell area; data "
-           "memory as laid out (columns, interfaces, logic, channel, power). "
-           "Not in the chart: the engine core's wiring, power grid, pads.</p>"]
+           "<p>ROM macros as laid out; engine core logic as synthesised cell area and as laid "
+           "out; data memory as laid out (columns, interfaces, logic, channel, power); the "
+           "rest of the die. Not in the chart: I/O pads.</p>"]
     verify = d.step_files.get("taalas-enginertl", {}).get("verify.json", {})
     rows = []
     ws = m.get("timing__setup__ws")

@@ -52,3 +52,29 @@ def run_drc(pdk: PdkConfig, gds: Path, report: Path, *, feol: bool, beol: bool =
                         f"{tail}")
     counts = parse_lyrdb(report)
     return DrcResult(sum(counts.values()), dict(sorted(counts.items())), report, feol, beol)
+
+
+def window_tile(lib, top: str, box: tuple[float, float, float, float], name: str):
+    """The instances of `top` that lie wholly inside `box` (with the top's own shapes that do),
+    as a new gdstk library whose top cell is `name`: a FEOL tile of a flat block too big to
+    check whole. Wires cut by the window are left out, so only its FEOL is meaningful."""
+    import gdstk
+
+    src = next(c for c in lib.cells if c.name == top)
+    x0, y0, x1, y1 = box
+
+    def inside(bb) -> bool:
+        return bb is not None and bb[0][0] >= x0 and bb[0][1] >= y0 and bb[1][0] <= x1 \
+            and bb[1][1] <= y1
+
+    cell = gdstk.Cell(name)
+    for ref in src.references:
+        if inside(ref.bounding_box()):
+            cell.add(gdstk.Reference(ref.cell, ref.origin, ref.rotation, ref.magnification,
+                                     ref.x_reflection))
+    for p in src.polygons:
+        if inside(p.bounding_box()):
+            cell.add(p.copy())
+    out = gdstk.Library(unit=lib.unit, precision=lib.precision)
+    out.add(cell, *cell.dependencies(True))
+    return out

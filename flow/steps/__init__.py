@@ -1,6 +1,6 @@
 """taalas-flow's LibreLane Steps. Importing this package registers them with Step.factory."""
 
-from taalas_flow.steps.chip_steps import DataMemory, RomPorts
+from taalas_flow.steps.chip_steps import ChipTop, DataMemory, RomPorts
 from taalas_flow.steps.engine_steps import EngineRTL, EngineSynthesis
 from taalas_flow.steps.logic_steps import LogicLayout
 from taalas_flow.steps.manifest import Manifest
@@ -8,5 +8,5 @@ from taalas_flow.steps.model_steps import GoldenCheck, LoadModel, Quantise
 from taalas_flow.steps.rom_steps import RomArray
 from taalas_flow.steps.sta import OpenSTA
 
-__all__ = ["DataMemory", "EngineRTL", "EngineSynthesis", "GoldenCheck", "LoadModel", "LogicLayout",
-           "Manifest", "OpenSTA", "Quantise", "RomArray", "RomPorts"]
+__all__ = ["ChipTop", "DataMemory", "EngineRTL", "EngineSynthesis", "GoldenCheck", "LoadModel",
+           "LogicLayout", "Manifest", "OpenSTA", "Quantise", "RomArray", "RomPorts"]

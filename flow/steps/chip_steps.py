@@ -4,14 +4,42 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from librelane.state import State
+from librelane.common import Path as LLPath
+from librelane.state import DesignFormat, State
 from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 
 from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk, write_block
 from taalas_flow.steps.engine_steps import LANES_VAR
 from taalas_flow.steps.model_steps import QUANT_VARS, ROM_IMAGE
+
+# The blocks the chip top places, each written by its step (write_block): a JSON index of
+# block name -> directory, which each step extends.
+BLOCKS = DesignFormat.factory.get("taalas_blocks") or DesignFormat(
+    "taalas_blocks", "blocks.json", "Laid-out blocks (GDS, CDL, abstract) for the chip top")
+BLOCKS.register()
+
+
+# The chip's GDS (final/taalas_chip_gds/<design>.gds): a view of its own, so the GDS view stays
+# the ROM macros that readback, the XOR proof and re-spins work on.
+CHIP_GDS = DesignFormat.factory.get("taalas_chip_gds") or DesignFormat(
+    "taalas_chip_gds", "gds", "The chip: every block placed and wired")
+CHIP_GDS.register()
+CHIP_NAME = "taalas_engine_chip"
+
+
+def _blocks(state_in: State) -> dict[str, str]:
+    p = state_in.get(BLOCKS)
+    return json.loads(Path(str(p)).read_text()) if p else {}
+
+
+def _publish(d: Path, blocks: dict[str, str]) -> ViewsUpdate:
+    path = d / "blocks.json"
+    path.write_text(json.dumps(blocks, indent=1, sort_keys=True) + "\n")
+    return {BLOCKS: LLPath(str(path))}
+
 
 # Cells compared as black boxes in a port's LVS: the logic block's cell copies (see
 # chip.rom_port) and the bank macros, whose own LVS is the ROM step's tile check.
@@ -37,7 +65,7 @@ class RomPorts(Step):
     id = "Taalas.RomPorts"
     name = "ROM ports"
     inputs = [ROM_IMAGE]
-    outputs = []
+    outputs = [BLOCKS]
     config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
@@ -78,7 +106,9 @@ class RomPorts(Step):
                              "drc_beol": beol.by_rule, "drc_logic": block.by_rule,
                              "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}
         (d / "rom_ports.json").write_text(json.dumps(summary, indent=2) + "\n")
-        return {}, metrics
+        blocks = _blocks(state_in)
+        blocks.update({f"taalas_engine_{kind}": str(d) for kind in MACROS})
+        return _publish(d, blocks), metrics
 
 
 # A bank tile of this many words (same width and ports) gets the full FEOL+BEOL DRC in every
@@ -106,7 +136,7 @@ class DataMemory(Step):
     id = "Taalas.DataMemory"
     name = "Data memory"
     inputs = [ROM_IMAGE]
-    outputs = []
+    outputs = [BLOCKS]
     config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
@@ -228,4 +258,90 @@ class DataMemory(Step):
                               "column_load_pf": timing.column_load_pf,
                               "log": str(timing.log)}}
         (d / "data_memory.json").write_text(json.dumps(summary, indent=2) + "\n")
-        return {}, metrics
+        blocks = _blocks(state_in)
+        blocks[array.name] = str(d)
+        return _publish(d, blocks), metrics
+
+
+# The flat engine core's FEOL is checked on a window this wide at its centre (whole cells only);
+# all of it takes tens of minutes (45k cells). Its wiring layers are checked with the chip.
+CORE_TILE_UM = 400.0
+
+# Cells compared as black boxes in the chip's LVS: every block's standard-cell copies (renamed
+# apart from the ROM macros' device-level cells) and the ROM bank macros.
+CHIP_BLACKBOX = PORT_BLACKBOX
+
+
+@Step.factory.register()
+class ChipTop(Step):
+    """The chip: the engine core laid out by flow/pnr, placed with the data memory and the
+    ROM ports (as their steps wrote them) on a die, wired on one channel and the met4 lines
+    beside the core, with power rails and pins at the die edge (chip/top.py). DRC of the
+    wiring layers on the whole chip and LVS of the whole chip against the engine top's
+    netlist (the blocks' own FEOL and device checks are their steps')."""
+
+    id = "Taalas.ChipTop"
+    name = "Chip top"
+    inputs = [ROM_IMAGE, DesignFormat.NETLIST, BLOCKS]
+    outputs = [CHIP_GDS]
+    config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
+
+    def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
+        from librelane.logging import info
+
+        from taalas_flow.chip.top import build_chip
+        from taalas_flow.pnr.block import build_block
+        from taalas_flow.pnr.netlist import read_gate_netlist
+        from taalas_flow.rom.layout import GDS_TIMESTAMP
+        from taalas_flow.signoff.drc import run_drc, window_tile
+        from taalas_flow.signoff.lvs import run_lvs
+        from taalas_flow.steps.common import read_block
+
+        pdk = step_pdk(self.config)
+        d = Path(self.step_dir)
+        nl = Path(str(state_in[DesignFormat.NETLIST]))
+        module = nl.name.split(".")[0]
+        info(f"chip top: {module} laid out by flow/pnr")
+        core = build_block(pdk, read_gate_netlist(nl, module, pdk.data["std_cell_library"]
+                                                  + "__"), module, progress=info)
+        write_block(core, d)
+        (cx, cy), h = (core.width / 2, core.height / 2), CORE_TILE_UM / 2
+        tile = window_tile(core.lib, module, (cx - h, cy - h, cx + h, cy + h), f"{module}_tile")
+        tile_gds = d / f"{module}_tile.gds"
+        tile.write_gds(str(tile_gds), timestamp=GDS_TIMESTAMP)
+        blocks = {n: read_block(Path(p), n) for n, p in _blocks(state_in).items()}
+        roms = {k: blocks[f"taalas_engine_{k}"] for k in ("wrom", "prom")}
+        chip = build_chip(pdk, core, blocks["taalas_engine_dmem"], roms, CHIP_NAME)
+        gds, cdl = write_block(chip, d)
+        info(f"chip top: {chip.width / 1000:.2f} x {chip.height / 1000:.2f} mm; LVS, DRC of "
+             "the wiring layers and FEOL of a window of the core, side by side")
+        # separate KLayout processes: LVS (one thread) beside the DRC runs
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            lvs_job = pool.submit(run_lvs, pdk, gds, cdl, d / "lvs", blackbox=CHIP_BLACKBOX)
+            drc = run_drc(pdk, gds, d / f"{CHIP_NAME}_beol.lyrdb", feol=False)
+            core_feol = run_drc(pdk, tile_gds, d / f"{module}_tile.lyrdb", feol=True,
+                                beol=False)
+            lvs = lvs_job.result()
+        m = chip.metrics
+        metrics = {
+            "taalas__chip__width_um": chip.width,
+            "taalas__chip__height_um": chip.height,
+            "taalas__chip__area_mm2": m["area_mm2"],
+            "taalas__chip__core_area_mm2": m["core_um2"] * 1e-6,
+            "taalas__chip__dmem_area_mm2": m["dmem_um2"] * 1e-6,
+            "taalas__chip__rom_ports_area_mm2": (m["wrom_um2"] + m["prom_um2"]) * 1e-6,
+            "taalas__chip__core_cells": core.metrics["cells"],
+            "taalas__chip__core_width_um": core.width,
+            "taalas__chip__core_height_um": core.height,
+            "taalas__chip__core_utilisation": core.metrics["utilisation"],
+            "taalas__chip__channel_tracks": m["channel_tracks"],
+            "taalas__chip__pins": m["pins"],
+            "taalas__drc__chip_beol__count": drc.violations,
+            "taalas__drc__core_tile_feol__count": core_feol.violations,
+            "taalas__lvs__chip_clean": int(lvs.clean),
+        }
+        (d / "chip.json").write_text(json.dumps(
+            {"gds": gds.name, **m, "core": core.metrics, "drc_beol": drc.by_rule,
+             "core_tile_um": CORE_TILE_UM, "drc_core_tile_feol": core_feol.by_rule,
+             "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}, indent=2) + "\n")
+        return {CHIP_GDS: LLPath(str(gds))}, metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -46,11 +47,29 @@ def step_pdk(config: dict) -> PdkConfig:
 
 
 def write_block(block, directory: Path) -> tuple[Path, Path]:
-    """A laid-out block's GDS (fixed timestamp, so reruns are byte-identical) and CDL, named
-    after the block, in `directory`."""
+    """A laid-out block's GDS (fixed timestamp, so reruns are byte-identical), CDL and
+    abstract (size, edge pins, power straps: what a parent places it by), named after the
+    block, in `directory`."""
     from taalas_flow.rom.layout import GDS_TIMESTAMP
 
     gds, cdl = directory / f"{block.name}.gds", directory / f"{block.name}.cdl"
     block.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
     cdl.write_text(block.cdl)
+    (directory / f"{block.name}.block.json").write_text(json.dumps({
+        "name": block.name, "width": block.width, "height": block.height,
+        "ports": block.ports, "straps": block.straps}, indent=1) + "\n")
     return gds, cdl
+
+
+def read_block(directory: Path, name: str):
+    """A block written by write_block, to be placed by a later step: its GDS library, CDL and
+    abstract (no wiring detail, so no parasitics)."""
+    import gdstk
+
+    from taalas_flow.pnr.block import BlockLayout
+
+    a = json.loads((directory / f"{name}.block.json").read_text())
+    lib = gdstk.read_gds(str(directory / f"{name}.gds"))
+    return BlockLayout(name, lib, (directory / f"{name}.cdl").read_text(), a["width"],
+                       a["height"], ports={k: tuple(v) for k, v in a["ports"].items()},
+                       straps=[tuple(s) for s in a["straps"]])

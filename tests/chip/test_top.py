@@ -1,0 +1,99 @@
+"""The chip top on small blocks: a stand-in core (flops and buffers with the engine core's
+port names), the data memory of a small plan folded into two stripes, and the tiny-llama
+parameter-ROM port, placed and wired: DRC clean on the wiring layers, LVS clean against the
+netlist built from the same description, LVS failing when the core is moved off its wiring,
+and the chip's pins exactly the core ports no block meets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gdstk
+import pytest
+
+from taalas_flow.chip.rom_port import lay_out_rom_port
+from taalas_flow.chip.top import build_chip
+from taalas_flow.pdk import load_pdk
+from taalas_flow.pnr.block import build_block
+from taalas_flow.pnr.netlist import read_gate_netlist
+from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.folded import build_folded
+from taalas_flow.regfile.interface import build_interface, interface_module
+from taalas_flow.regfile.layout import build_bank
+from taalas_flow.regfile.logic import address_bits, build_logic
+from taalas_flow.regfile.memory import MemoryPlan
+from taalas_flow.rom.layout import GDS_TIMESTAMP
+from taalas_flow.signoff.drc import run_drc
+from taalas_flow.signoff.lvs import run_lvs
+
+PLAN = MemoryPlan(300, width=16, read_ports=2, bank_words=16, column_banks=4)
+BLACKBOX = ["B_sky130_fd_sc_hd__*", "prom[0-9]*"]
+
+
+def stand_in_core(path: Path, aw: int, paw: int, pw: int) -> Path:
+    """Every core output the blocks read is a flop on `din`; every core input a block drives
+    is buffered to an observation output (a chip pin)."""
+    outs = ["we", "prom_en"] + [f"{b}[{i}]" for b in ("wa", "ra_addr", "rb_addr")
+                                for i in range(aw)]
+    outs += [f"wd[{i}]" for i in range(16)] + [f"prom_addr[{i}]" for i in range(paw)]
+    ins = [f"{b}[{i}]" for b in ("ra_data", "rb_data") for i in range(16)]
+    ins += [f"prom_dout[{i}]" for i in range(pw)]
+    body = [f"  sky130_fd_sc_hd__dfxtp_1 f{k} (.CLK(clk), .D(din), .Q({o}));"
+            for k, o in enumerate(outs)]
+    body += [f"  sky130_fd_sc_hd__buf_1 b{k} (.A({i}), .X(obs[{k}]));"
+             for k, i in enumerate(ins)]
+    decl = ["  input clk, din;", "  output we, prom_en;",
+            f"  output [{aw - 1}:0] wa, ra_addr, rb_addr;", "  output [15:0] wd;",
+            f"  output [{paw - 1}:0] prom_addr;", "  input [15:0] ra_data, rb_data;",
+            f"  input [{pw - 1}:0] prom_dout;", f"  output [{len(ins) - 1}:0] obs;"]
+    path.write_text("module core (clk, din, we, prom_en, wa, ra_addr, rb_addr, wd, prom_addr, "
+                    "ra_data, rb_data, prom_dout, obs);\n" + "\n".join(decl + body)
+                    + "\nendmodule\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def chip(pdk_root: Path, tmp_path_factory, tiny_q4):
+    pdk = load_pdk("sky130", pdk_root)
+    qm, arch = tiny_q4
+    d = tmp_path_factory.mktemp("chip")
+    port, _logic = lay_out_rom_port(pdk, arch, qm, "prom", d / "prom", 20.0)
+    bank, _n, _s = build_bank(pdk, PLAN.bank, d / "bank", PLAN.bank.module("t_rf"))
+    col = build_column(pdk, bank, PLAN.column_banks, "col")
+    iface, _in, _is = build_interface(pdk, PLAN, d / "iface", interface_module(PLAN), col.width)
+    mlogic, _ln, _ls = build_logic(pdk, PLAN, d / "mlogic", "t", 20.0)
+    dmem = build_folded(pdk, PLAN, col, iface, mlogic, "dmem", 2)
+    paw = sum(1 for p in port.ports if p.startswith("ADDR_"))
+    pw = sum(1 for p in port.ports if p.startswith("DOUT_"))
+    src = stand_in_core(d / "core.v", address_bits(PLAN), paw, pw)
+    core = build_block(pdk, read_gate_netlist(src, "core", "sky130_fd_sc_hd__"))
+    top = build_chip(pdk, core, dmem, {"prom": port}, "chip")
+    top.lib.write_gds(str(d / "chip.gds"), timestamp=GDS_TIMESTAMP)
+    (d / "chip.cdl").write_text(top.cdl)
+    return pdk, d, top, pw
+
+
+def test_chip_pins_are_the_core_ports_no_block_meets(chip) -> None:
+    _pdk, _d, top, pw = chip
+    assert set(top.ports) == {"clk", "din"} | {f"obs_{k}_" for k in range(32 + pw)}
+    assert all(x == 0.0 for x, _y in top.ports.values())
+
+
+def test_chip_is_drc_and_lvs_clean(chip) -> None:
+    pdk, d, _top, _pw = chip
+    r = run_drc(pdk, d / "chip.gds", d / "chip.lyrdb", feol=False)
+    assert r.violations == 0, r.by_rule
+    r = run_lvs(pdk, d / "chip.gds", d / "chip.cdl", d / "lvs", blackbox=BLACKBOX)
+    assert r.clean, r.log
+
+
+def test_chip_lvs_sees_the_core_off_its_wiring(chip) -> None:
+    pdk, d, _top, _pw = chip
+    lib = gdstk.read_gds(str(d / "chip.gds"))
+    top = next(c for c in lib.cells if c.name == "chip")
+    for ref in top.references:
+        if ref.cell_name == "core":
+            ref.origin = (ref.origin[0], ref.origin[1] + 1.0)
+    lib.write_gds(str(d / "moved.gds"), timestamp=GDS_TIMESTAMP)
+    assert not run_lvs(pdk, d / "moved.gds", d / "chip.cdl", d / "lvs_moved",
+                       blackbox=BLACKBOX).clean
