@@ -43,8 +43,10 @@ def test_report_renders_in_chromium(tiny_run, pdk_root: Path, tmp_path: Path) ->
     link = cwd / "runs" / "tiny-llama-sky130-latest" / "report.html"
     assert link.resolve() == index.resolve()
     html = index.read_text()
-    # self-contained pictures: four of the ROM macros, one of each ROM port, the memory bank
-    assert html.count("src='data:image/png;base64,") == 7
+    # self-contained pictures: four of the ROM macros, the chip, the data memory, one of each
+    # ROM port, the memory bank
+    assert html.count("src='data:image/png;base64,") == 9
+    assert "<b>Chip</b>" in html and "<b>Data memory</b>" in html
     # nothing fetched from elsewhere (the SVG namespace URI is a name, not a fetch)
     assert "src='http" not in html and "<link" not in html and "<script" not in html
     shot = tmp_path / "shot.png"
