@@ -31,6 +31,7 @@ class Channel:
         self.y0 = y0
         self.track: dict[str, int] = {}
         self.extent: dict[str, tuple[float, float]] = {}
+        self.exits: list[str] = []
         self.n_tracks = 0
 
     @property
@@ -53,6 +54,7 @@ class Channel:
             hi = max(max(xs) + ext, lo + min_len)
             self.extent[n.name] = (snap(lo), snap(hi))
             iv.append((lo, hi, k))
+        self.exits = sorted(n.name for n in nets if n.left_exit)
         tracks = left_edge(iv, g.m3_space)
         for k, n in enumerate(nets):
             self.track[n.name] = tracks[k]
@@ -61,6 +63,17 @@ class Channel:
     def draw_tracks(self, d: Drawer, left: float) -> None:
         for n, (lo, hi) in sorted(self.extent.items()):
             d.hwire("met3", max(lo, left), hi, self.track_y(n), self.g.m3_w)
+
+    def draw_left_pins(self, d: Drawer) -> dict[str, tuple[float, float]]:
+        """A met3 pin at x = 0 on the track of every net that leaves at the left end."""
+        g = self.g
+        out = {}
+        for n in self.exits:
+            y = self.track_y(n)
+            d.rect("met3", (0.0, y - g.m3_w / 2, g.m3_w, y + g.m3_w / 2), "pin")
+            d.label("met3", n, g.m3_w / 2, y)
+            out[n] = (0.0, y)
+        return out
 
     def draw_drop(self, d: Drawer, net: str, x: float, y_top: float,
                   layer: str = "met2") -> None:

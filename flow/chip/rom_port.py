@@ -28,7 +28,7 @@ import gdstk
 
 from taalas_flow.chip.channel import Channel, ChannelNet
 from taalas_flow.engine.rom_macros import MacroShape
-from taalas_flow.layout.cdl import cdl_subckts, subckt_pins
+from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
@@ -38,7 +38,7 @@ from taalas_flow.rom.predecode import PredecodePlan
 STD_PREFIX = "sky130_fd_sc_hd__"
 
 
-def _via_array(d: Drawer, cut: str, r: tuple[float, float, float, float],
+def via_array(d: Drawer, cut: str, r: tuple[float, float, float, float],
                enc: float) -> None:
     """Cuts on the via pitch filling rectangle r less `enc` on every side."""
     v = d.vias[cut]
@@ -50,6 +50,38 @@ def _via_array(d: Drawer, cut: str, r: tuple[float, float, float, float],
     for i in range(nx):
         for j in range(ny):
             d.cut(cut, cx + (i - (nx - 1) / 2) * p, cy + (j - (ny - 1) / 2) * p)
+
+
+def via_enclosure(pdk: PdkConfig, cut: str) -> float:
+    """The larger end enclosure of a cut by the metals below and above: what a via array
+    keeps from the edge of the rectangle it fills."""
+    v = pdk.data["vias"][cut]
+    return max(v["enc_below"][1], v["enc_above"][1])
+
+
+def rails_and_ring(d: Drawer, width: float, rails: tuple[float, float, float, float]) -> None:
+    """Met3 power rails across a block at (VGND, VPWR) bottom and (VPWR, VGND) top, joined
+    by met4 ring straps: VGND on the left, VPWR on the right (pdk_configs `chip`)."""
+    c = d.pdk.data["chip"]
+    margin, ring_w, rail_w = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w"))
+    y_gnd0, y_pwr0, y_pwr1, y_gnd1 = rails
+    for y in rails:
+        d.hwire("met3", margin, width - margin, y, rail_w)
+    enc3 = via_enclosure(d.pdk, "via3")
+    for xr, ys in ((margin + ring_w / 2, (y_gnd0, y_gnd1)),
+                   (width - margin - ring_w / 2, (y_pwr0, y_pwr1))):
+        d.vwire("met4", xr, ys[0] - rail_w / 2, ys[1] + rail_w / 2, ring_w)
+        for y in ys:
+            via_array(d, "via3", (xr - ring_w / 2, y - rail_w / 2, xr + ring_w / 2,
+                                  y + rail_w / 2), enc3)
+
+
+def power_pins(d: Drawer, margin: float, rail_w: float,
+               rails: tuple[tuple[str, float], ...]) -> None:
+    """A met3 pin at the left end of each power rail (net, rail centre y)."""
+    for n, y in rails:
+        d.rect("met3", (margin, y - rail_w / 2, margin + rail_w, y + rail_w / 2), "pin")
+        d.label("met3", n, margin + rail_w / 2, y)
 
 
 def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
@@ -159,22 +191,13 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
         top.add(gdstk.Reference(bank_cells[b], (bank_x[b], bank_y[b])))
 
     # Power: rails, ring, straps into the rails.
-    for y in (y_gnd0, y_pwr0, y_pwr1, y_gnd1):
-        d.hwire("met3", margin, width - margin, y, rail_w)
-    v3, v2 = pdk.data["vias"]["via3"], pdk.data["vias"]["via2"]
-    enc3 = max(v3["enc_below"][1], v3["enc_above"][1])
-    enc2 = max(v2["enc_below"][1], v2["enc_above"][1])
-    for xr, ys in ((margin + ring_w / 2, (y_gnd0, y_gnd1)),
-                   (width - margin - ring_w / 2, (y_pwr0, y_pwr1))):
-        d.vwire("met4", xr, ys[0] - rail_w / 2, ys[1] + rail_w / 2, ring_w)
-        for y in ys:
-            _via_array(d, "via3", (xr - ring_w / 2, y - rail_w / 2, xr + ring_w / 2,
-                                   y + rail_w / 2), enc3)
+    rails_and_ring(d, width, (y_gnd0, y_pwr0, y_pwr1, y_gnd1))
+    enc2 = via_enclosure(pdk, "via2")
     for n, sx in logic.straps:
         ry = y_gnd0 if n == "VGND" else y_pwr0
         x = xb + sx
         d.vwire("met2", x, ry - rail_w / 2, yb, g.strap_w)
-        _via_array(d, "via2", (x - g.strap_w / 2, ry - rail_w / 2, x + g.strap_w / 2,
+        via_array(d, "via2", (x - g.strap_w / 2, ry - rail_w / 2, x + g.strap_w / 2,
                                ry + rail_w / 2), enc2)
     for b in banks:
         oy = bank_y[b]
@@ -185,7 +208,7 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
             ry = y_pwr1 if n == "VPWR" else y_gnd1
             x0, x1 = bank_x[b] + r[0], bank_x[b] + r[2]
             d.rect("met2", (x0, oy + r[3] - 0.5, x1, ry + rail_w / 2))
-            _via_array(d, "via2", (x0, ry - rail_w / 2, x1, ry + rail_w / 2), enc2)
+            via_array(d, "via2", (x0, ry - rail_w / 2, x1, ry + rail_w / 2), enc2)
 
     # Signals: drops from the banks, CLK stubs, channel tracks, columns, edge pins.
     for n, b, px, py in drops:
@@ -216,18 +239,13 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
         xi = x + g.m3_w if x == 0 else x - g.m3_w
         d.rect("met3", (min(x, xi), y - g.m3_w / 2, max(x, xi), y + g.m3_w / 2), "pin")
         d.label("met3", n, (x + xi) / 2, y)
-    for n, y in (("VGND", y_gnd0), ("VPWR", y_pwr0)):
-        d.rect("met3", (margin, y - rail_w / 2, margin + rail_w, y + rail_w / 2), "pin")
-        d.label("met3", n, margin + rail_w / 2, y)
+    power_pins(d, margin, rail_w, (("VGND", y_gnd0), ("VPWR", y_pwr0)))
     d.rect("boundary", (0, 0, width, height))
     lib.add(top)
 
     # Reference netlist: the banks and the block as subcircuits, wired as drawn above.
-    subckts: dict[str, str] = {}
     block_cdl = re.sub(r"\b" + STD_PREFIX, pre + STD_PREFIX, logic.cdl)
-    for text in [blib_cdl for _, blib_cdl in banks.values()] + [block_cdl]:
-        for k, v in cdl_subckts(text).items():
-            subckts.setdefault(k, v)
+    subckts = merge_subckts([blib_cdl for _, blib_cdl in banks.values()] + [block_cdl])
     ports = ([f"ADDR_{a}" for a in range(addr_w)] + ["CLK", "EN"]
              + [f"DOUT_{j}" for j in range(shape.width)] + ["VGND", "VPWR", "VNB"])
     lines = [f"* ROM port {name} ({kind}) generated by taalas-flow", *subckts.values(),

@@ -19,3 +19,13 @@ def subckt_pins(subckt: str) -> list[str]:
     head = subckt.split("\n", 1)[0]
     lines = [head] + [ln[1:] for ln in subckt.split("\n")[1:] if ln.startswith("+")]
     return " ".join(lines).split()[2:]
+
+
+def merge_subckts(texts) -> dict[str, str]:
+    """The subcircuits of several CDLs by name, the first definition of each kept (blocks
+    built from the same generator share their cells' and sub-blocks' definitions)."""
+    out: dict[str, str] = {}
+    for text in texts:
+        for k, v in cdl_subckts(text).items():
+            out.setdefault(k, v)
+    return out
