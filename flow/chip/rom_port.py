@@ -76,6 +76,21 @@ def rails_and_ring(d: Drawer, width: float, rails: tuple[float, float, float, fl
                                   y + rail_w / 2), enc3)
 
 
+def straps_down(d: Drawer, block: BlockLayout, x: float, y: float,
+                rails: dict[str, float], reach: float = 0.0) -> None:
+    """A block's met2 power straps (block at x, bottom edge at y) run down into the rail of
+    their net below it (rail centre y by net), via2 arrays there; `reach` runs them that
+    far into the block too."""
+    g = TrackGeometry.of(d.pdk)
+    rail_w = float(d.pdk.data["chip"]["rail_w"])
+    enc2 = via_enclosure(d.pdk, "via2")
+    for n, sx in block.straps:
+        ry, sx = rails[n], x + sx
+        d.vwire("met2", sx, ry - rail_w / 2, y + reach, g.strap_w)
+        via_array(d, "via2", (sx - g.strap_w / 2, ry - rail_w / 2, sx + g.strap_w / 2,
+                              ry + rail_w / 2), enc2)
+
+
 def power_pins(d: Drawer, margin: float, rail_w: float,
                rails: tuple[tuple[str, float], ...]) -> None:
     """A met3 pin at the left end of each power rail (net, rail centre y)."""
@@ -193,12 +208,7 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
     # Power: rails, ring, straps into the rails.
     rails_and_ring(d, width, (y_gnd0, y_pwr0, y_pwr1, y_gnd1))
     enc2 = via_enclosure(pdk, "via2")
-    for n, sx in logic.straps:
-        ry = y_gnd0 if n == "VGND" else y_pwr0
-        x = xb + sx
-        d.vwire("met2", x, ry - rail_w / 2, yb, g.strap_w)
-        via_array(d, "via2", (x - g.strap_w / 2, ry - rail_w / 2, x + g.strap_w / 2,
-                               ry + rail_w / 2), enc2)
+    straps_down(d, logic, xb, yb, {"VGND": y_gnd0, "VPWR": y_pwr0})
     for b in banks:
         oy = bank_y[b]
         for n in ("VPWR", "VGND"):

@@ -25,7 +25,7 @@ import re
 import gdstk
 
 from taalas_flow.chip.channel import Channel, ChannelNet
-from taalas_flow.chip.rom_port import STD_PREFIX, power_pins, via_array, via_enclosure
+from taalas_flow.chip.rom_port import STD_PREFIX, power_pins, straps_down, via_array, via_enclosure
 from taalas_flow.errors import InputError
 from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
@@ -171,14 +171,9 @@ def build_chip(pdk: PdkConfig, core: BlockLayout, dmem: BlockLayout,
     # Power.
     for y in (y_gnd, y_pwr):
         d.hwire("met3", margin, width - margin, y, rail_w)
-    enc3, enc2 = via_enclosure(pdk, "via3"), via_enclosure(pdk, "via2")
+    enc3 = via_enclosure(pdk, "via3")
     rail_of = {"VGND": y_gnd, "VPWR": y_pwr}
-    for n, sx in core.straps:
-        sx = xc + sx
-        ry = rail_of[n]
-        d.vwire("met2", sx, ry - rail_w / 2, yb + 0.5, g.strap_w)
-        via_array(d, "via2", (sx - g.strap_w / 2, ry - rail_w / 2, sx + g.strap_w / 2,
-                               ry + rail_w / 2), enc2)
+    straps_down(d, core, xc, yb, rail_of, reach=0.5)
     for n, sx in dmem.straps:
         sx = xm + sx
         ry = rail_of[n]

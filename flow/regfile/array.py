@@ -29,7 +29,13 @@ import re
 import gdstk
 
 from taalas_flow.chip.channel import Channel, ChannelNet
-from taalas_flow.chip.rom_port import power_pins, rails_and_ring, via_array, via_enclosure
+from taalas_flow.chip.rom_port import (
+    power_pins,
+    rails_and_ring,
+    straps_down,
+    via_array,
+    via_enclosure,
+)
 from taalas_flow.errors import InputError
 from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
@@ -222,12 +228,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     rails_and_ring(d, width, (y_gnd0, y_pwr0, y_pwr1, y_gnd1))
     enc2 = via_enclosure(pdk, "via2")
     for blk, xt in under:
-        for n, sx in blk.straps:
-            ry = y_gnd0 if n == "VGND" else y_pwr0
-            x = xt + sx
-            d.vwire("met2", x, ry - rail_w / 2, yt, g.strap_w)
-            via_array(d, "via2", (x - g.strap_w / 2, ry - rail_w / 2, x + g.strap_w / 2,
-                                   ry + rail_w / 2), enc2)
+        straps_down(d, blk, xt, yt, {"VGND": y_gnd0, "VPWR": y_pwr0})
     for i in range(len(cols)):
         xc = snap(x_cols + i * pitch)
         for n, sx in column.straps:
