@@ -177,14 +177,18 @@ def respin(
     runs: Annotated[Path | None, typer.Option(help="Parent directory of runs/ (default: the "
                                               "base run's).")] = None,
 ) -> None:
-    """A new chip from an earlier run: regenerate only the personalisation layer (via3), with
-    readback and XOR proof against the base GDS."""
+    """A new chip from an earlier run: regenerate only the personalisation layer (via3) of its
+    ROM macros' GDS and its chip GDS, with readback and XOR proof against the base's."""
     from taalas_flow.respin import respin as do_respin
 
     r = do_respin(base, model, pdk_root, runs)
     console.print(f"re-spin: {r['gds']}")
     console.print(f"readback ok, XOR vs base: only via3 differs "
                   f"({sum(r['xor_differing'].values()):,} shapes)")
+    if r.get("chip_gds"):
+        console.print(f"chip: {r['chip_gds']}")
+        console.print(f"chip readback ok, XOR vs base chip: only via3 differs "
+                      f"({sum(r['chip_xor_differing'].values()):,} shapes)")
     console.print(f"re-spin {r['respin_s']:.1f} s vs full run {r['base_full_run_s']:.0f} s "
                   f"({100 * (r['respin_fraction_of_full_run'] or 0):.1f}%)")
 

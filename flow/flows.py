@@ -58,9 +58,11 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("chip-level STA on the chip's wiring (blocks are timed alone: the engine core at "
-         "synthesis, the memory bank with its wiring's parasitics, the ROM macros by ngspice); "
+        ("timing between blocks: the laid-out core is timed with its wiring and clock tree "
+         "(OpenSTA, SPEF from the drawn metal), the memory bank and ROM macros alone, but the "
+         "paths between the core, the data memory and the ROM ports over the chip channel are "
+         "not; the core's setup target is not closed (the report gives the clock it runs at); "
          "FEOL DRC of the whole chip (each block's FEOL is checked on its own or on a tile) and "
-         "LVS of the full ROM macros (per run a whole macro tile is LVS-checked); the chip's "
-         "XOR proof and re-spin (they work on the ROM macros' GDS); I/O pads", "issue 6"),
+         "LVS of the full ROM macros (per run a whole macro tile is LVS-checked); I/O pads",
+         "issue 6"),
     ]

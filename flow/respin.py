@@ -1,7 +1,8 @@
 """`taalas-flow respin`: a new chip from an earlier run's base die, changing only the
-personalisation layer. The base GDS is read, only the ROM personality cells (via3) are
-regenerated for the new weights, and the result is proven by readback and by the XOR against
-the base run's GDS (differences on via3 only)."""
+personalisation layer. The base run's ROM macros GDS and its chip GDS are read, only the ROM
+banks' personality cells (via3) are rewritten for the new weights, and each result is proven
+by readback (the new weights from the new GDS) and by the XOR against the base run's GDS
+(differences on via3 only)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from taalas_flow.errors import InputError
 from taalas_flow.pdk import load_pdk
 
 GDS_NAME = "taalas_roms.gds"
+CHIP_GDS_DIR = "taalas_chip_gds"      # the ChipTop step's view (steps/chip_steps.CHIP_GDS)
 
 
 def read_base_run(base_run: Path) -> dict:
@@ -28,7 +30,9 @@ def read_base_run(base_run: Path) -> dict:
                          f"expected resolved.json, NN-taalas-loadmodel/model.json and "
                          f"final/gds/{GDS_NAME}")
     cfg = json.loads(resolved.read_text())
+    chip_gds = sorted((base_run / "final" / CHIP_GDS_DIR).glob("*.gds"))
     return {"config": json.loads(model_json[-1].read_text())["config"], "gds": gds,
+            "chip_gds": chip_gds[0] if chip_gds else None,
             "bits": int(cfg["TAALAS_WEIGHT_BITS"]), "block": int(cfg["TAALAS_BLOCK_SIZE"]),
             "lanes": int(cfg.get("TAALAS_ENGINE_LANES", 8)),
             "pdk": cfg.get("TAALAS_PDK_CONFIG", "sky130"),
@@ -47,17 +51,18 @@ def base_arch(base: dict):
 def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None = None) -> dict:
     from taalas_flow.die import check_fits
     from taalas_flow.engine.rom_macros import (
-        bank_images,
         macro_images,
+        model_from_images,
         pdk_macro_shapes,
+        readback_images,
         readback_model,
+        set_personalities,
     )
     from taalas_flow.model.config import LlamaConfig
     from taalas_flow.model.golden import quantise_model
     from taalas_flow.model.loader import load_checkpoint
     from taalas_flow.report.collect import collect
-    from taalas_flow.rom.geometry import bitcell_geometry
-    from taalas_flow.rom.layout import GDS_TIMESTAMP, personality_cell
+    from taalas_flow.rom.layout import GDS_TIMESTAMP
     from taalas_flow.rom.verilog import write_rom_verilog
     from taalas_flow.signoff.xor import xor_gds
 
@@ -80,24 +85,29 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
         f"{base_run.name}-respin-{ckpt.name}"
     gds_dir = out / "final" / "gds"
     gds_dir.mkdir(parents=True, exist_ok=True)
-    lib = gdstk.read_gds(str(base["gds"]))
-    cells = {c.name: c for c in lib.cells}
-    geo = bitcell_geometry(pdk)
     shapes = pdk_macro_shapes(pdk, arch)
-    for name, shape in shapes.items():
-        for bank, img in bank_images(shape, images[name]).items():
-            target = cells.get(f"{bank}_personality")
-            if target is None:
-                raise InputError(f"base GDS {base['gds']} has no {bank}_personality cell",
-                                 "re-spin a base run made by this version of taalas-flow")
-            target.remove(*target.polygons)
-            target.add(*personality_cell(pdk, geo, img, "new").polygons)
+    lib = gdstk.read_gds(str(base["gds"]))
+    set_personalities(pdk, arch, lib, images, f"base GDS {base['gds']}")
     gds = gds_dir / GDS_NAME
     lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
-    t_gds = time.perf_counter() - t0
-
     readback_ok = readback_model(pdk, arch, gds).same_integers(qm)
     xor = xor_gds(base["gds"], gds, pdk.personalisation_gds_layers)
+    chip = {}
+    if base["chip_gds"]:
+        # the chip embeds the same banks (in its ROM ports): the same cells rewritten
+        chip_lib = gdstk.read_gds(str(base["chip_gds"]))
+        set_personalities(pdk, arch, chip_lib, images, f"base chip GDS {base['chip_gds']}")
+        chip_gds = out / "final" / CHIP_GDS_DIR / base["chip_gds"].name
+        chip_gds.parent.mkdir(parents=True, exist_ok=True)
+        chip_lib.write_gds(str(chip_gds), timestamp=GDS_TIMESTAMP)
+        chip_xor = xor_gds(base["chip_gds"], chip_gds, pdk.personalisation_gds_layers)
+        chip = {"chip_gds": str(chip_gds),
+                "chip_readback_ok": model_from_images(
+                    arch, readback_images(pdk, arch, chip_lib)).same_integers(qm),
+                "chip_xor_only_personalisation": chip_xor.only_allowed,
+                "chip_xor_differing": chip_xor.differing,
+                "chip_xor_foreign_layers": chip_xor.foreign_layers}
+    t_gds = time.perf_counter() - t0
     views = out / "views"
     views.mkdir(exist_ok=True)
     for name, shape in shapes.items():
@@ -108,14 +118,18 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
         "base_run": str(base_run), "model": str(ckpt.directory), "gds": str(gds),
         "readback_ok": readback_ok, "xor_only_personalisation": xor.only_allowed,
         "xor_differing": xor.differing, "xor_foreign_layers": xor.foreign_layers,
-        "respin_s": round(wall, 2), "gds_s": round(t_gds, 2),
+        **chip, "respin_s": round(wall, 2), "gds_s": round(t_gds, 2),
         "base_full_run_s": round(base_wall, 1),
         "respin_fraction_of_full_run": round(wall / base_wall, 4) if base_wall else None,
     }
     (out / "respin.json").write_text(json.dumps(result, indent=2) + "\n")
-    if not (readback_ok and xor.only_allowed):
+    chip_ok = not chip or (chip["chip_readback_ok"] and chip["chip_xor_only_personalisation"])
+    if not (readback_ok and xor.only_allowed and chip_ok):
         from taalas_flow.errors import ToolError
         raise ToolError(f"re-spin check failed: readback {'ok' if readback_ok else 'WRONG'}, "
-                        f"layers other than the personalisation differ: {xor.foreign_layers}",
+                        f"layers other than the personalisation differ: {xor.foreign_layers}"
+                        + (f"; chip readback {'ok' if chip['chip_readback_ok'] else 'WRONG'}, "
+                           f"chip foreign layers {chip['chip_xor_foreign_layers']}"
+                           if chip else ""),
                         f"see {out / 'respin.json'}")
     return result

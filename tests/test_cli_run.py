@@ -57,6 +57,19 @@ def test_run_tiny_llama(tiny_run) -> None:
     assert metrics["taalas__lvs__chip_clean"] == 1
     assert metrics["taalas__chip__area_mm2"] > metrics["taalas__dmem__area_mm2"]
     assert (run_dir / "final" / "taalas_chip_gds" / "taalas_engine_chip.gds").is_file()
+    # the base-die invariant on the chip itself, and the weights read back from it
+    assert metrics["taalas__rom__chip_readback_ok"] == 1
+    assert metrics["taalas__xor__chip_non_personalisation_layers"] == 0
+    assert metrics["taalas__xor__chip_personalisation_diff_count"] > 0
+    # the laid-out core timed with its wiring and clock tree: hold met at every corner; setup
+    # is what it is (the report gives the clock), but measured at every corner
+    assert metrics["taalas__chip__core_buffers"] > metrics["taalas__chip__core_clock_buffers"] > 0
+    for corner in ("tt", "ss", "ff"):
+        assert metrics[f"taalas__sta__core__hold_ws_{corner}_ns"] >= 0
+    sta = {k[len("taalas__sta__core__"):]: v for k, v in metrics.items()
+           if k.startswith("taalas__sta__core__")}
+    assert sta["setup_ws_ss_ns"] < sta["setup_ws_tt_ns"]
+    assert metrics["taalas__sta__core__fmax_mhz"] > metrics["taalas__sta__core__fmax_ss_mhz"] > 0
     assert metrics["taalas__dmem__area_mm2"] > metrics["taalas__dmem__columns_area_mm2"]
     # its timing with the wiring's parasitics: reads well inside the clock, hold met (the
     # write inputs' delay cells)
@@ -150,6 +163,12 @@ def test_respin_changes_only_the_personalisation(tiny_run, pdk_root: Path,
     # base run's XOR reference was generated from scratch for tiny-llama-b).
     ref = next(base.glob("*-taalas-romarray/taalas_roms_xor_ref.gds"))
     assert (out / "final" / "gds" / "taalas_roms.gds").read_bytes() == ref.read_bytes()
+    # the chip too: re-spun from the base chip, read back, XOR on via3 only, and the same bytes
+    # as the chip the base run built with tiny-llama-b's banks for its XOR proof
+    assert res["chip_readback_ok"] and res["chip_xor_only_personalisation"]
+    assert set(res["chip_xor_differing"]) == {"70/44"}
+    chip_ref = next(base.glob("*-taalas-chiptop/taalas_engine_chip_xor_ref.gds"))
+    assert Path(res["chip_gds"]).read_bytes() == chip_ref.read_bytes()
 
 
 def test_respin_refuses_another_architecture(cli, tiny_run, tmp_path: Path) -> None:

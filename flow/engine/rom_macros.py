@@ -152,11 +152,16 @@ def write_macros_gds(pdk: PdkConfig, arch: EngineArch, images: dict[str, np.ndar
     return path
 
 
-def readback_images(pdk: PdkConfig, arch: EngineArch, gds: Path) -> dict[str, np.ndarray]:
-    """The logical image of each ROM, from its banks' personality cells."""
+def readback_images(pdk: PdkConfig, arch: EngineArch, gds: Path | gdstk.Library,
+                    names: tuple[str, ...] = MACROS) -> dict[str, np.ndarray]:
+    """The logical image of each ROM, from its banks' personality cells (in the ROM macros'
+    GDS or any GDS that embeds the banks, the chip's included)."""
+    lib = gds if isinstance(gds, gdstk.Library) else gdstk.read_gds(str(gds))
     out = {}
     for name, s in pdk_macro_shapes(pdk, arch).items():
-        out[name] = np.hstack([readback_bits(pdk, gds, s.rows, s.bank_cols,
+        if name not in names:
+            continue
+        out[name] = np.hstack([readback_bits(pdk, lib, s.rows, s.bank_cols,
                                              top=f"{b}_personality") for b in s.bank_names])
     return out
 
@@ -167,6 +172,34 @@ def model_from_images(arch: EngineArch, images: dict[str, np.ndarray]) -> QuantM
     return quant_model_from_words(arch, words["wrom"], words["prom"])
 
 
-def readback_model(pdk: PdkConfig, arch: EngineArch, gds: Path) -> QuantModel:
+def set_personalities(pdk: PdkConfig, arch: EngineArch, lib: gdstk.Library,
+                      images: dict[str, np.ndarray], where: str = "GDS",
+                      names: tuple[str, ...] = MACROS) -> int:
+    """Give every bank's `<bank>_personality` cell in `lib` (of the ROMs `names`) the via3
+    of `images`, in place; nothing else in the library changes. This is the whole of a
+    re-spin: any GDS that embeds the banks (the ROM macros', the chip's) becomes the other
+    model's. Returns the banks rewritten."""
+    from taalas_flow.errors import InputError
+    from taalas_flow.rom.geometry import bitcell_geometry
+    from taalas_flow.rom.layout import personality_cell
+
+    cells = {c.name: c for c in lib.cells}
+    geo = bitcell_geometry(pdk)
+    done = 0
+    for name, shape in pdk_macro_shapes(pdk, arch).items():
+        if name not in names:
+            continue
+        for bank, img in bank_images(shape, images[name]).items():
+            target = cells.get(f"{bank}_personality")
+            if target is None:
+                raise InputError(f"{where} has no {bank}_personality cell",
+                                 "re-spin a base run made by this version of taalas-flow")
+            target.remove(*target.polygons)
+            target.add(*personality_cell(pdk, geo, img, "new").polygons)
+            done += 1
+    return done
+
+
+def readback_model(pdk: PdkConfig, arch: EngineArch, gds: Path | gdstk.Library) -> QuantModel:
     """Every integer of the model, from the GDS's via3 shapes alone."""
     return model_from_images(arch, readback_images(pdk, arch, gds))

@@ -86,6 +86,12 @@ class StdCellLibrary:
                                         directions)
         return self._cells[name]
 
+    def has(self, short: str) -> bool:
+        """Whether the LEF, the CDL and the GDS all have the cell."""
+        name = self.full(short)
+        return (f"MACRO {name}\n" in self._lef and f".SUBCKT {name} " in self._cdl
+                and name in self._gds)
+
     def gds_cell(self, short: str) -> gdstk.Cell:
         """A copy of the cell's layout (the hd cells are flat), for adding to a library."""
         src = self._gds[self.full(short)]

@@ -119,3 +119,53 @@ def read_gate_netlist(path: Path, top: str, cell_prefix: str) -> GateNetlist:
             raise InputError(f"{path}: port {p} is assigned from another net ({alias[p]}); "
                              "buffer it in synthesis so each port is its own net")
     return GateNetlist(top, ports, insts, escaped=escaped)
+
+
+_PLAIN = re.compile(r"[A-Za-z_][\w$]*")
+_BIT = re.compile(r"([A-Za-z_][\w$]*)\[(\d+)\]")
+
+
+def verilog_escaped(net: GateNetlist) -> set[str]:
+    """The nets write_verilog spells as escaped identifiers: every name that is neither a plain
+    identifier nor a bit of a bus port. parasitics.write_spef spells them the same way when
+    the netlist's `escaped` is this set."""
+    bus = {m.group(1) for p in net.ports if (m := _BIT.fullmatch(p))}
+    return {n for n in net.nets
+            if not _PLAIN.fullmatch(n) and not ((m := _BIT.fullmatch(n)) and m.group(1) in bus
+                                                 and n in net.ports)}
+
+
+def write_verilog(net: GateNetlist, path: Path) -> None:
+    """Structural Verilog of `net` for OpenSTA and simulators: bus ports declared as vectors,
+    other non-identifier names escaped (verilog_escaped)."""
+    esc = verilog_escaped(net)
+
+    def ident(n: str) -> str:
+        return f"\\{n} " if n in esc or not (_PLAIN.fullmatch(n) or _BIT.fullmatch(n)) else n
+
+    buses: dict[str, list[int]] = {}
+    scalars: list[str] = []
+    for p in net.ports:
+        m = _BIT.fullmatch(p)
+        if m:
+            buses.setdefault(m.group(1), []).append(int(m.group(2)))
+        else:
+            scalars.append(p)
+    heads = list(dict.fromkeys(_BIT.sub(r"\1", p) for p in net.ports))
+    lines = [f"module {net.module} ({', '.join(heads)});"]
+    for p in heads:
+        if p in buses:
+            bits = buses[p]
+            kind = net.ports[f"{p}[{bits[0]}]"]
+            if sorted(bits) != list(range(min(bits), max(bits) + 1)):
+                raise InputError(f"{net.module}: bus port {p} has gaps in its bits")
+            lines.append(f"  {kind} [{max(bits)}:{min(bits)}] {p};")
+        else:
+            lines.append(f"  {net.ports[p]} {ident(p)};")
+    lines += [f"  wire {ident(n)};" for n in sorted(net.nets) if n not in net.ports]
+    for inst in net.instances:
+        pins = ", ".join(f".{p}({ident(n)})" for p, n in sorted(inst.conns.items()))
+        name = inst.name if _PLAIN.fullmatch(inst.name) else f"\\{inst.name} "
+        lines.append(f"  {inst.cell} {name} ({pins});")
+    lines.append("endmodule")
+    path.write_text("\n".join(lines) + "\n")

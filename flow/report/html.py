@@ -106,6 +106,16 @@ def _signoff(m: dict) -> list[list]:
         row("LVS, chip against the engine top's netlist (cells and ROM banks as black boxes)",
             "taalas__lvs__chip_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__chip__pins'))} chip pins"),
+        row("Weights read back from the chip GDS", "taalas__rom__chip_readback_ok",
+            lambda v: v == 1),
+        row("Chip XOR (the chip with the second weight set differs on the via layer only)",
+            "taalas__xor__chip_non_personalisation_layers", zero,
+            f"{_fmt(m.get('taalas__xor__chip_personalisation_diff_count'))} via differences, "
+            f"{_fmt(m.get('taalas__xor__chip_non_personalisation_layers'))} other layers"),
+        row("Core hold, laid out (OpenSTA, wiring SPEF, clock tree propagated, ff corner)",
+            "taalas__sta__core__hold_ws_ff_ns", lambda v: v >= 0,
+            f"{_fmt(m.get('taalas__sta__core__hold_ws_ff_ns'))} ns worst slack; tt "
+            f"{_fmt(m.get('taalas__sta__core__hold_ws_tt_ns'))} ns"),
     ]
 
 
@@ -274,6 +284,14 @@ def _summary(d: RunData) -> list[str]:
                      f"{m['taalas__chip__core_area_mm2']:.1f}, data memory "
                      f"{m['taalas__chip__dmem_area_mm2']:.1f}, ROM ports "
                      f"{m['taalas__chip__rom_ports_area_mm2']:.2f} mm2); no I/O pads"])
+    if "taalas__sta__core__fmax_mhz" in m:
+        ws, period = m["taalas__sta__core__setup_ws_tt_ns"], m["taalas__sta__core__period_ns"]
+        rows.append(["clock (laid-out core, OpenSTA with its wiring and clock tree)",
+                     f"{m['taalas__sta__core__fmax_mhz']:.1f} MHz at tt, "
+                     f"{m['taalas__sta__core__fmax_ss_mhz']:.1f} MHz at ss; the "
+                     f"{_fmt(period)} ns target is " + (
+                         "met" if ws >= 0 else f"<b>not met</b> ({ws:.2f} ns of slack)")
+                     + f"; {_fmt(m.get('taalas__chip__core_buffers'))} buffers inserted"])
     return ["<h2>Summary</h2>", _table(rows)]
 
 

@@ -13,9 +13,10 @@ from taalas_flow.pdk import PdkConfig
 from taalas_flow.rom.geometry import bitcell_geometry
 
 
-def readback_bits(pdk: PdkConfig, gds: Path, rows: int, cols: int,
+def readback_bits(pdk: PdkConfig, gds: Path | gdstk.Library, rows: int, cols: int,
                   top: str | None = None, origin: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
-    lib = gdstk.read_gds(str(gds))
+    """`gds`: a file, or a library already read (a chip GDS holds many banks)."""
+    lib = gds if isinstance(gds, gdstk.Library) else gdstk.read_gds(str(gds))
     tops = lib.top_level()
     cell = next((c for c in lib.cells if c.name == top), None) if top else tops[0]
     if cell is None:

@@ -14,6 +14,7 @@ from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk, write_block
 from taalas_flow.steps.engine_steps import LANES_VAR
 from taalas_flow.steps.model_steps import QUANT_VARS, ROM_IMAGE
+from taalas_flow.steps.rom_steps import ROM_VARS
 
 # The blocks the chip top places, each written by its step (write_block): a JSON index of
 # block name -> directory, which each step extends.
@@ -284,27 +285,54 @@ class ChipTop(Step):
     name = "Chip top"
     inputs = [ROM_IMAGE, DesignFormat.NETLIST, BLOCKS]
     outputs = [CHIP_GDS]
-    config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
+    config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR] + \
+        [v for v in ROM_VARS if v.name == "TAALAS_XOR_MODEL_DIR"]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info
 
         from taalas_flow.chip.top import build_chip
-        from taalas_flow.pnr.block import build_block
-        from taalas_flow.pnr.netlist import read_gate_netlist
+        from taalas_flow.pnr.buffering import BufferPolicy
+        from taalas_flow.pnr.closure import lay_out_for_timing
+        from taalas_flow.pnr.netlist import read_gate_netlist, write_verilog
+        from taalas_flow.pnr.parasitics import net_rc, write_spef
         from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.drc import run_drc, window_tile
         from taalas_flow.signoff.lvs import run_lvs
         from taalas_flow.steps.common import read_block
+        from taalas_flow.steps.sta import corner_timing, hold_endpoints
+        from taalas_flow.toolchain import require_tool
 
         pdk = step_pdk(self.config)
         d = Path(self.step_dir)
         nl = Path(str(state_in[DesignFormat.NETLIST]))
         module = nl.name.split(".")[0]
-        info(f"chip top: {module} laid out by flow/pnr")
-        core = build_block(pdk, read_gate_netlist(nl, module, pdk.data["std_cell_library"]
-                                                  + "__"), module, progress=info)
+        info(f"chip top: {module} placed, buffered and laid out by flow/pnr")
+        synthesised = read_gate_netlist(nl, module, pdk.data["std_cell_library"] + "__")
+        clock = self.config["TAALAS_CLOCK_PORT"]
+        sta = require_tool("sta", "timing")
+        period = float(self.config["TAALAS_CLOCK_PERIOD"])
+        hold_dir = d / "hold"
+        hold_dir.mkdir(exist_ok=True)
+
+        def hold_check(net, block) -> set[tuple[str, str]]:
+            v, sp = hold_dir / f"{module}.v", hold_dir / f"{module}.spef"
+            write_verilog(net, v)
+            write_spef(pdk, block, net, sp)
+            return hold_endpoints(sta, pdk, str(v), module, str(sp), period, clock,
+                                  BufferPolicy.of(pdk).hold_margin_ns, hold_dir)
+
+        closed = lay_out_for_timing(pdk, synthesised, module, clock, progress=info,
+                                    hold_check=hold_check)
+        core, buffered = closed.block, closed.buffered
         write_block(core, d)
+        core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
+        write_verilog(closed.net, core_v)
+        spef_nets = write_spef(pdk, core, closed.net, core_spef)
+        info(f"chip top: OpenSTA on the core with its wiring ({spef_nets} nets in the SPEF)")
+        timing = corner_timing(
+            sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
+            lambda cmd: self.run_subprocess(cmd, **kwargs)["generated_metrics"])
         (cx, cy), h = (core.width / 2, core.height / 2), CORE_TILE_UM / 2
         tile = window_tile(core.lib, module, (cx - h, cy - h, cx + h, cy + h), f"{module}_tile")
         tile_gds = d / f"{module}_tile.gds"
@@ -322,7 +350,9 @@ class ChipTop(Step):
             core_feol = run_drc(pdk, tile_gds, d / f"{module}_tile.lyrdb", feol=True,
                                 beol=False)
             lvs = lvs_job.result()
+        chip_xor, chip_readback = self._personalisation(state_in, pdk, gds, d)
         m = chip.metrics
+        wire_c = sum(net_rc(pdk, core, n)[1] for n in core.pins)
         metrics = {
             "taalas__chip__width_um": chip.width,
             "taalas__chip__height_um": chip.height,
@@ -334,14 +364,58 @@ class ChipTop(Step):
             "taalas__chip__core_width_um": core.width,
             "taalas__chip__core_height_um": core.height,
             "taalas__chip__core_utilisation": core.metrics["utilisation"],
+            "taalas__chip__core_buffers": len(buffered.buffers),
+            "taalas__chip__core_clock_buffers": buffered.clock_buffers,
+            "taalas__chip__core_resized": sum(closed.resized),
+            "taalas__chip__core_hold_cells": closed.hold_cells,
+            "taalas__chip__core_wire_cap_pf": wire_c,
+            **{f"taalas__sta__core__{kind}_ws_{corner}_ns": v[f"timing__{kind}__ws"]
+               for corner, v in timing.items() for kind in ("setup", "hold")},
+            "taalas__sta__core__period_ns": period,
+            "taalas__sta__core__fmax_mhz": 1000.0 / (period - timing["tt"]["timing__setup__ws"]),
+            "taalas__sta__core__fmax_ss_mhz":
+                1000.0 / (period - timing["ss"]["timing__setup__ws"]),
             "taalas__chip__channel_tracks": m["channel_tracks"],
             "taalas__chip__pins": m["pins"],
             "taalas__drc__chip_beol__count": drc.violations,
             "taalas__drc__core_tile_feol__count": core_feol.violations,
             "taalas__lvs__chip_clean": int(lvs.clean),
+            "taalas__rom__chip_readback_ok": int(chip_readback),
+            "taalas__xor__chip_non_personalisation_layers": len(chip_xor.foreign_layers),
+            "taalas__xor__chip_personalisation_diff_count": chip_xor.allowed_diff_count,
         }
         (d / "chip.json").write_text(json.dumps(
             {"gds": gds.name, **m, "core": core.metrics, "drc_beol": drc.by_rule,
+             "timing": timing, "buffers": len(buffered.buffers),
+             "nets_buffered": buffered.nets_buffered, "resized": closed.resized,
+             "hold_cells": closed.hold_cells,
+             "spef": core_spef.name,
              "core_tile_um": CORE_TILE_UM, "drc_core_tile_feol": core_feol.by_rule,
-             "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}, indent=2) + "\n")
+             "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
+             "readback_ok": chip_readback, "xor_differing": chip_xor.differing},
+            indent=2) + "\n")
         return {CHIP_GDS: LLPath(str(gds))}, metrics
+
+    def _personalisation(self, state_in: State, pdk, gds: Path, d: Path):
+        """The base-die invariant on the chip itself: the weights read back from the chip
+        GDS's via3, and the XOR of the chip against the same chip with the second
+        personalisation (TAALAS_XOR_MODEL_DIR's weights, or the complement) in its banks."""
+        import gdstk
+
+        from taalas_flow.engine.rom_macros import (
+            model_from_images,
+            readback_images,
+            set_personalities,
+        )
+        from taalas_flow.rom.layout import GDS_TIMESTAMP
+        from taalas_flow.signoff.xor import xor_gds
+        from taalas_flow.steps.rom_steps import xor_reference_images
+
+        qm, arch = _engine(self, state_in)
+        lib = gdstk.read_gds(str(gds))
+        readback = model_from_images(arch, readback_images(pdk, arch, lib)).same_integers(qm)
+        other = xor_reference_images(self.config["TAALAS_XOR_MODEL_DIR"], qm, arch)
+        set_personalities(pdk, arch, lib, other, f"chip GDS {gds}")
+        ref = d / f"{gds.stem}_xor_ref.gds"
+        lib.write_gds(str(ref), timestamp=GDS_TIMESTAMP)
+        return xor_gds(gds, ref, pdk.personalisation_gds_layers), readback

@@ -29,6 +29,23 @@ ROM_VARS = [
 ]
 
 
+def xor_reference_images(other: str | None, qm, arch) -> dict[str, np.ndarray]:
+    """The second personalisation the XOR proof compares against: the ROM images of
+    TAALAS_XOR_MODEL_DIR's weights, or the bitwise complement of this model's (every via3
+    site differs)."""
+    from taalas_flow.engine.rom_macros import macro_images
+    from taalas_flow.model.golden import quantise_model
+    from taalas_flow.model.loader import load_checkpoint
+
+    imgs = macro_images(arch, qm)
+    if not other:
+        return {n: 1 - im for n, im in imgs.items()}
+    other_qm = quantise_model(load_checkpoint(str(other)), qm.bits, qm.block)
+    if other_qm.config != qm.config:
+        raise ValueError(f"XOR model {other} has a different architecture")
+    return macro_images(arch, other_qm)
+
+
 @Step.factory.register()
 class RomArray(Step):
     """The engine's ROM macros (weight ROM, parameter ROM: array, word-line decoder/drivers,
@@ -52,8 +69,6 @@ class RomArray(Step):
             readback_images,
             write_macros_gds,
         )
-        from taalas_flow.model.golden import quantise_model
-        from taalas_flow.model.loader import load_checkpoint
         from taalas_flow.model.rom_image import load_rom_image
         from taalas_flow.rom.layout import array_cell_name, cell_areas_mm2
         from taalas_flow.rom.macro import write_rom_macro
@@ -88,13 +103,7 @@ class RomArray(Step):
         beol = run_drc(pdk, gds, d / "drc_array_beol.lyrdb", feol=False)
 
         other = self.config["TAALAS_XOR_MODEL_DIR"]
-        if other:
-            other_qm = quantise_model(load_checkpoint(str(other)), qm.bits, qm.block)
-            if other_qm.config != qm.config:
-                raise ValueError(f"XOR model {other} has a different architecture")
-            imgs2 = macro_images(arch, other_qm)
-        else:
-            imgs2 = {n: 1 - im for n, im in imgs.items()}
+        imgs2 = xor_reference_images(other, qm, arch)
         gds2 = write_macros_gds(pdk, arch, imgs2, d / "taalas_roms_xor_ref.gds")
         xor = xor_gds(gds, gds2, pdk.personalisation_gds_layers)
 

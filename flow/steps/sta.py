@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from librelane.state import DesignFormat, State
 from librelane.steps import MetricsUpdate, Step, ViewsUpdate
@@ -25,9 +26,13 @@ def strip_signed(src: str) -> str:
 
 def sta_script(
     liberty: str, netlist: str, top: str, period: float, clock_port: str | None,
-    ports: list[str], cfg: dict, spef: str | None = None,
+    ports: list[str], cfg: dict, spef: str | None = None, propagated: bool = False,
+    io_paths: bool = True, extra: tuple[str, ...] = (),
 ) -> str:
-    """The OpenSTA script; with `spef`, the nets' parasitics are read from it."""
+    """The OpenSTA script; with `spef`, the nets' parasitics are read from it; with
+    `propagated`, clock arrival comes through the netlist's clock tree (its buffers and
+    wires) instead of an ideal clock; without `io_paths` the ports get no input or output
+    delay, so only register-to-register paths are timed."""
     syn = cfg["synthesis"]
     clk = clock_port if clock_port in ports else None
     lines = [
@@ -37,13 +42,14 @@ def sta_script(
         *([f"read_spef {{{spef}}}"] if spef else []),
         (f"create_clock -name clk -period {period} [get_ports {{{clk}}}]" if clk
          else f"create_clock -name clk -period {period}"),
+        *(["set_propagated_clock [all_clocks]"] if propagated and clk else []),
         "set non_clk [list]",
         "foreach p [get_ports *] {",
         "  set n [get_full_name $p]",
         f"  if {{$n ne \"{clk or ''}\"}} {{ lappend non_clk $p }}",
         "}",
-        "set_input_delay 0 -clock clk [all_inputs]",
-        "set_output_delay 0 -clock clk [all_outputs]",
+        *(["set_input_delay 0 -clock clk [all_inputs]",
+           "set_output_delay 0 -clock clk [all_outputs]"] if io_paths else []),
         f"set_driving_cell -lib_cell {syn['driving_cell']} -pin {syn['driving_pin']} [all_inputs]",
         f"set_load {syn['output_load_pf']} [all_outputs]",
         "report_checks -path_delay max -fields {slew cap input_pins} -digits 3",
@@ -59,6 +65,7 @@ def sta_script(
         'puts "%OL_METRIC_F power__switching__total [lindex $pw 1]"',
         'puts "%OL_METRIC_F power__leakage__total [lindex $pw 2]"',
         'puts "%OL_METRIC_F power__total [lindex $pw 3]"',
+        *extra,
         "exit",
     ]
     return "\n".join(lines) + "\n"
@@ -103,3 +110,57 @@ class OpenSTA(Step):
             )
         result = self.run_subprocess([sta, "-no_init", "-exit", script], **kwargs)
         return {}, result["generated_metrics"]
+
+
+# Corners of the laid-out timing: setup and hold at each; the report quotes setup at ss and
+# hold at ff (the corners where each is worst) beside the typical numbers.
+CORNERS = ("tt", "ss", "ff")
+
+
+def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
+                  clock: str | None, workdir, run) -> dict[str, dict[str, float]]:
+    """OpenSTA at every corner on one netlist and SPEF with a propagated clock: per corner,
+    its `timing__setup__ws` and `timing__hold__ws` (ns) of the register-to-register paths.
+    The ports' paths run to other blocks, whose flops the chip's clock reaches through
+    wiring not timed here, so with the block's own clock-tree latency and no source latency
+    every input would show a false hold violation of that latency. `run(cmd)` runs a
+    command and returns the `%OL_METRIC` values it printed (a Step's run_subprocess)."""
+    src = Path(netlist).read_text()
+    ports = netlist_ports(src)
+    out = {}
+    for corner in CORNERS:
+        tcl = Path(workdir) / f"sta_{corner}.tcl"
+        tcl.write_text(sta_script(str(pdk.liberty(corner)), netlist, top, period, clock,
+                                  ports, pdk.data, spef=spef, propagated=True,
+                                  io_paths=False))
+        got = run([sta, "-no_init", "-exit", str(tcl)])
+        out[corner] = {k: float(got[k]) for k in ("timing__setup__ws", "timing__hold__ws")}
+    return out
+
+
+_END_ROW = re.compile(r"^(\S+)/(\w+) \(\S+\)\s+[-\d.]+\s+[-\d.]+\s+([-\d.]+) \((?:MET|VIOLATED)\)",
+                      re.M)
+
+
+def hold_endpoints(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
+                   clock: str | None, margin: float, workdir) -> set[tuple[str, str]]:
+    """(instance, pin) of every register input whose hold slack is below `margin` at any
+    corner (register to register, clock propagated), from OpenSTA's endpoint report."""
+    import subprocess
+
+    src = Path(netlist).read_text()
+    out: set[tuple[str, str]] = set()
+    for corner in CORNERS:
+        tcl = Path(workdir) / f"hold_{corner}.tcl"
+        tcl.write_text(sta_script(
+            str(pdk.liberty(corner)), netlist, top, period, clock, netlist_ports(src),
+            pdk.data, spef=spef, propagated=True, io_paths=False,
+            extra=(f"report_checks -path_delay min -slack_max {margin} -group_count 1000000 "
+                   "-endpoint_count 1 -format end",)))
+        r = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True,
+                           text=True, check=False)
+        (Path(workdir) / f"hold_{corner}.log").write_text(r.stdout + r.stderr)
+        text = r.stdout.split("min_delay/hold group", 1)
+        if len(text) == 2:
+            out |= {(m.group(1), m.group(2)) for m in _END_ROW.finditer(text[1])}
+    return out

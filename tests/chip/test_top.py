@@ -97,3 +97,30 @@ def test_chip_lvs_sees_the_core_off_its_wiring(chip) -> None:
     lib.write_gds(str(d / "moved.gds"), timestamp=GDS_TIMESTAMP)
     assert not run_lvs(pdk, d / "moved.gds", d / "chip.cdl", d / "lvs_moved",
                        blackbox=BLACKBOX).clean
+
+
+def test_chip_personalisation_is_the_via_layer_only(chip, tiny_q4) -> None:
+    """The weights read back from the chip GDS are the model's; the chip with the
+    complement in its banks differs from it on via3 alone (what the run and a re-spin do to
+    the chip); and a chip whose ROM port moved is caught."""
+    from taalas_flow.engine.rom_macros import macro_images, readback_images, set_personalities
+    from taalas_flow.signoff.xor import xor_gds
+
+    pdk, d, _top, _pw = chip
+    qm, arch = tiny_q4
+    img = macro_images(arch, qm)["prom"]
+    lib = gdstk.read_gds(str(d / "chip.gds"))
+    assert (readback_images(pdk, arch, lib, names=("prom",))["prom"] == img).all()
+    assert set_personalities(pdk, arch, lib, {"prom": 1 - img}, names=("prom",)) >= 1
+    lib.write_gds(str(d / "chip_b.gds"), timestamp=GDS_TIMESTAMP)
+    assert (readback_images(pdk, arch, d / "chip_b.gds", names=("prom",))["prom"]
+            == 1 - img).all()
+    xor = xor_gds(d / "chip.gds", d / "chip_b.gds", pdk.personalisation_gds_layers)
+    assert xor.only_allowed and xor.allowed_diff_count > 0, xor.differing
+    lib = gdstk.read_gds(str(d / "chip.gds"))
+    top = next(c for c in lib.cells if c.name == "chip")
+    port = next(r for r in top.references if r.cell_name == "taalas_engine_prom")
+    port.origin = (port.origin[0] + 1.0, port.origin[1])
+    lib.write_gds(str(d / "chip_moved.gds"), timestamp=GDS_TIMESTAMP)
+    assert not xor_gds(d / "chip.gds", d / "chip_moved.gds",
+                       pdk.personalisation_gds_layers).only_allowed

@@ -1,0 +1,62 @@
+"""A synthesised block laid out for timing: placed, buffered on the estimated wire loads
+(buffering.place_buffered), laid out, then its cells re-sized for the loads the layout really
+drew and laid out again (the rows stay; only cell widths move the wiring), `sizing_passes`
+times; then, given a hold check, a delay cell before every register input short of hold
+slack and one more layout. Each pass is a full build of the block (about a minute for the
+engine core), so the count is a config number (logic.buffering.sizing_passes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.pnr.block import BlockLayout, build_block
+from taalas_flow.pnr.buffering import (
+    Buffered,
+    insert_hold_delays,
+    place_buffered,
+    size_drivers,
+)
+from taalas_flow.pnr.netlist import GateNetlist
+from taalas_flow.pnr.parasitics import net_rc
+
+HoldCheck = Callable[[GateNetlist, BlockLayout], set[tuple[str, str]]]
+
+
+@dataclass
+class ClosedBlock:
+    block: BlockLayout
+    net: GateNetlist              # what the layout is: synthesised + buffers, re-sized
+    buffered: Buffered
+    resized: list[int]            # cells re-sized in each pass
+    hold_cells: int = 0           # delay cells added for hold
+
+
+def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str | None,
+                       progress: Callable[[str], None] | None = None,
+                       hold_check: HoldCheck | None = None) -> ClosedBlock:
+    """`hold_check(net, block)`: the (instance, pin) register inputs short of the hold
+    margin in that layout (STA with its wiring); each gets a delay cell and the block is
+    laid out once more."""
+    say = progress or (lambda _m: None)
+    passes = int(pdk.data["logic"]["buffering"].get("sizing_passes", 0))
+    buffered = place_buffered(pdk, net, clock, progress=say)
+    current = buffered.net
+    block = build_block(pdk, current, name, progress=say, rows=buffered.rows)
+    resized = []
+    for k in range(passes):
+        current, n = size_drivers(pdk, current, lambda x, b=block: net_rc(pdk, b, x)[1])
+        resized.append(n)
+        say(f"sizing pass {k + 1}: {n} cells up-sized for the loads as drawn")
+        if not n:
+            break
+        block = build_block(pdk, current, name, progress=say, rows=buffered.rows)
+    hold_cells = 0
+    if hold_check is not None:
+        short = hold_check(current, block)
+        if short:
+            current, rows, hold_cells = insert_hold_delays(pdk, current, buffered.rows, short)
+            say(f"hold: {hold_cells} delay cells before register inputs short of the margin")
+            block = build_block(pdk, current, name, progress=say, rows=rows)
+    return ClosedBlock(block, current, buffered, resized, hold_cells)

@@ -1,0 +1,149 @@
+"""Buffer trees on a placed block: every driver within its load limit, the clock tree balanced,
+the synthesised netlist recoverable, and the buffered block DRC and LVS clean."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from taalas_flow.errors import InputError
+from taalas_flow.pdk import load_pdk
+from taalas_flow.pnr.block import build_block
+from taalas_flow.pnr.buffering import (
+    BufferPolicy,
+    check_unbuffered,
+    insert_hold_delays,
+    place_buffered,
+)
+from taalas_flow.pnr.netlist import Instance, read_gate_netlist, write_verilog
+from taalas_flow.rom.layout import GDS_TIMESTAMP
+from taalas_flow.signoff.drc import run_drc
+from taalas_flow.signoff.lvs import run_lvs
+
+PREFIX = "sky130_fd_sc_hd__"
+N = 120
+
+
+def fan_netlist() -> str:
+    """One flop's output drives 2N gate inputs; the clock drives N+1 flops."""
+    lines = ["module fan(clk, d, y);", "  input clk;", "  input d;",
+             f"  output [{N - 1}:0] y;", "  wire hot;",
+             f"  {PREFIX}dfxtp_2 r0 (.CLK(clk), .D(d), .Q(hot));"]
+    for k in range(N):
+        lines += [f"  wire w{k};",
+                  f"  {PREFIX}nand2_2 g{k} (.A(hot), .B(hot), .Y(w{k}));",
+                  f"  {PREFIX}dfxtp_2 f{k} (.CLK(clk), .D(w{k}), .Q(y[{k}]));"]
+    return "\n".join(lines + ["endmodule", ""])
+
+
+@pytest.fixture(scope="module")
+def pdk(pdk_root):
+    return load_pdk("sky130", pdk_root)
+
+
+@pytest.fixture(scope="module")
+def fan(pdk, tmp_path_factory):
+    d = tmp_path_factory.mktemp("fan")
+    (d / "fan.v").write_text(fan_netlist())
+    net = read_gate_netlist(d / "fan.v", "fan", PREFIX)
+    return d, net, place_buffered(pdk, net, "clk", n_rows=8)
+
+
+def _depth(net, inst: str, pin: str, buffers: set[str]) -> int:
+    """Buffers between a pin and the net's original driver."""
+    drv = {i.conns[p]: i for i in net.instances for p in ("X",) if i.name in buffers}
+    n = next(i for i in net.instances if i.name == inst).conns[pin]
+    k = 0
+    while n in drv:
+        n = drv[n].conns["A"]
+        k += 1
+    return k
+
+
+def test_buffer_trees_meet_the_limits(pdk, fan) -> None:
+    _d, net, b = fan
+    pol = BufferPolicy.of(pdk)
+    assert b.clock_buffers > 0 and len(b.buffers) > b.clock_buffers
+    assert b.nets_buffered == 2                       # clk and hot
+    assert b.worst_load_pf <= pol.max_load_pf
+    fanout = Counter(n for i in b.net.instances for p, n in i.conns.items()
+                     if p not in ("X", "Y", "Q"))
+    assert max(fanout.values()) <= pol.max_fanout
+    assert len(net.instances) + len(b.buffers) == len(b.net.instances)
+    # every placed instance once, the buffers included
+    assert sorted(i for row in b.rows for i in row) == list(range(len(b.net.instances)))
+
+
+def test_clock_tree_is_balanced(fan) -> None:
+    _d, _net, b = fan
+    bufs = set(b.buffers)
+    depths = {_depth(b.net, f"f{k}", "CLK", bufs) for k in range(N)}
+    depths.add(_depth(b.net, "r0", "CLK", bufs))
+    assert len(depths) == 1 and depths.pop() >= 1
+
+
+def test_removing_buffers_gives_the_synthesised_netlist(fan) -> None:
+    _d, net, b = fan
+    check_unbuffered(b.net, net, set(b.buffers))
+    # a buffer whose output feeds a different net than the one it was inserted on
+    k = next(k for k, i in enumerate(b.net.instances) if i.name == "g3")
+    wrong = list(b.net.instances)
+    other = next(i for i in b.net.instances if i.name == "f7").conns["CLK"]
+    wrong[k] = Instance("g3", wrong[k].cell, {**wrong[k].conns, "A": other})
+    with pytest.raises(InputError, match="g3"):
+        check_unbuffered(replace(b.net, instances=wrong), net, set(b.buffers))
+
+
+def test_verilog_round_trip(fan, tmp_path: Path) -> None:
+    _d, _net, b = fan
+    write_verilog(b.net, tmp_path / "fan_buf.v")
+    back = read_gate_netlist(tmp_path / "fan_buf.v", "fan", PREFIX)
+    assert back.ports == b.net.ports
+    assert [(i.name, i.cell, i.conns) for i in back.instances] == \
+        [(i.name, i.cell, i.conns) for i in b.net.instances]
+
+
+def test_hold_delays_go_before_their_pins(pdk, fan) -> None:
+    _d, _net, b = fan
+    net, rows, n = insert_hold_delays(pdk, b.net, b.rows, {("f3", "D"), (r"f\4", "D")})
+    assert n == 2
+    by_name = {i.name: k for k, i in enumerate(net.instances)}
+    for f in ("f3", "f4"):
+        d_net = net.instances[by_name[f]].conns["D"]
+        (dly,) = [i for i in net.instances if i.conns.get("X") == d_net]
+        assert dly.cell == PREFIX + BufferPolicy.of(pdk).hold_cell
+        row = next(r for r in rows if by_name[f] in r)
+        assert row[row.index(by_name[f]) - 1] == by_name[dly.name]
+    with pytest.raises(InputError, match="lacks"):
+        insert_hold_delays(pdk, b.net, b.rows, {("nope", "D")})
+
+
+def test_buffered_block_drc_lvs(pdk, fan) -> None:
+    """The buffered netlist, with two hold delay cells, as layout."""
+    d, _net, b = fan
+    net, rows, _n = insert_hold_delays(pdk, b.net, b.rows, {("f3", "D"), ("f9", "D")})
+    blk = build_block(pdk, net, "fan", rows=rows)
+    blk.lib.write_gds(str(d / "fan.gds"), timestamp=GDS_TIMESTAMP)
+    (d / "fan.cdl").write_text(blk.cdl)
+    drc = run_drc(pdk, d / "fan.gds", d / "fan.lyrdb", feol=True, beol=True)
+    assert drc.violations == 0, drc.by_rule
+    lvs = run_lvs(pdk, d / "fan.gds", d / "fan.cdl", d / "lvs", blackbox=PREFIX + "*")
+    assert lvs.clean, lvs.log
+
+
+def test_sizing_follows_the_drawn_load(pdk, fan) -> None:
+    """A flop driving 0.5 pF of wire becomes its strongest variant whose pins the router
+    reaches; light nets keep their cells; connections never change."""
+    from taalas_flow.pnr.buffering import size_drivers
+
+    _d, net, _b = fan
+    sized, n = size_drivers(pdk, net, lambda x: 0.5 if x == "hot" else 0.0)
+    assert n == 1
+    r0 = next(i for i in sized.instances if i.name == "r0")
+    assert r0.cell != PREFIX + "dfxtp_2" and r0.cell.startswith(PREFIX + "dfxtp_")
+    assert [i.conns for i in sized.instances] == [i.conns for i in net.instances]
+    assert [i.cell for i in sized.instances if i.name != "r0"] == \
+        [i.cell for i in net.instances if i.name != "r0"]
