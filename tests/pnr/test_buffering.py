@@ -147,3 +147,23 @@ def test_sizing_follows_the_drawn_load(pdk, fan) -> None:
     assert [i.conns for i in sized.instances] == [i.conns for i in net.instances]
     assert [i.cell for i in sized.instances if i.name != "r0"] == \
         [i.cell for i in net.instances if i.name != "r0"]
+
+
+def test_hold_endpoints_are_read_from_opensta(pdk, fan, tmp_path: Path) -> None:
+    """With a margin above every slack, every flop's D is listed (and no other pin); with a
+    margin below every slack, none."""
+    import librelane.flows  # noqa: F401  (LibreLane's steps register before ours)
+
+    from taalas_flow.pnr.parasitics import write_spef
+    from taalas_flow.steps.sta import hold_endpoints
+    from taalas_flow.toolchain import require_tool
+
+    _d, _net, b = fan
+    blk = build_block(pdk, b.net, "fan", rows=b.rows)
+    write_verilog(b.net, tmp_path / "fan.v")
+    write_spef(pdk, blk, b.net, tmp_path / "fan.spef")
+    sta = require_tool("sta", "timing")
+    args = (pdk, str(tmp_path / "fan.v"), "fan", str(tmp_path / "fan.spef"), 10.0, "clk")
+    every = hold_endpoints(sta, *args, 100.0, tmp_path)
+    assert every == {(f"f{k}", "D") for k in range(N)}
+    assert hold_endpoints(sta, *args, -100.0, tmp_path) == set()
