@@ -150,6 +150,148 @@ def _split(idx: np.ndarray, xs: np.ndarray, ys: np.ndarray, ok: Callable[[np.nda
     return _split(order[:h], xs, ys, ok) + _split(order[h:], xs, ys, ok)
 
 
+@dataclass
+class _Level:
+    """One level of a net's tree: the sinks still to drive, where they are, their input
+    capacitance, and which (instance, pin) each is."""
+    row: np.ndarray
+    x: np.ndarray
+    cap: np.ndarray
+    attach: list[tuple[int, str]]
+
+
+class _TreeBuilder:
+    """What building every net's tree shares: the limits, the wire model, the netlist being
+    rewired and the buffers added so far."""
+
+    def __init__(self, pdk: PdkConfig, net: GateNetlist, where: dict[int, tuple[int, float]],
+                 row_y: np.ndarray, clock: str | None) -> None:
+        from taalas_flow.pnr.parasitics import tech_rc
+
+        self.pdk, self.net, self.where, self.row_y = pdk, net, where, row_y
+        self.clock = clock
+        self.pol = BufferPolicy.of(pdk)
+        self.loads = PinLoads(pdk)
+        self.cells = StdCellLibrary(pdk)
+        metals, _ = tech_rc(pdk)
+        r = pdk.data["routing"]
+        band = (float(np.diff(row_y).mean()) if len(row_y) > 1
+                else float(pdk.data["site"]["height"]))
+        self.wm = WireModel(metals["met3"].c(r["met3"]["width"], 1.0),
+                            metals["met4"].c(r["met4"]["width"], 1.0),
+                            metals["met2"].c(r["met2"]["width"], band / 2))
+        prefix = pdk.data["std_cell_library"] + "__"
+        self.buf_cell = {False: prefix + self.pol.cell, True: prefix + self.pol.clock_cell}
+        for c in self.buf_cell.values():
+            if set(self.cells.cell(c).ports) - set(POWER) != {"A", "X"}:
+                raise PdkError(f"logic.buffering: {c} is not a buffer with pins A and X")
+        syn = pdk.data["synthesis"]
+        self.port_drive = self.loads.max_cap(syn["driving_cell"], syn["driving_pin"])
+        self.out_load = float(syn["output_load_pf"])
+        self.conns = [dict(i.conns) for i in net.instances]
+        self.new: list[Instance] = []
+        self.placed: list[tuple[int, float]] = []      # (row, x) of each new buffer
+        self.used = set(net.nets) | set(net.ports)
+        self.used_inst = {i.name for i in net.instances}
+        self.counter = 0
+        self.clock_buffers = 0
+        self.worst = 0.0
+
+    def fresh(self, kind: str, used: set[str]) -> str:
+        while True:
+            self.counter += 1
+            s = f"_taalas_{kind}{self.counter}_"
+            if s not in used:
+                used.add(s)
+                return s
+
+    def direction(self, i: int, pin: str) -> str | None:
+        return self.cells.cell(self.net.instances[i].cell).directions.get(pin)
+
+    def limit(self, cell: str, pin: str) -> float:
+        return min(self.pol.driver_derate * self.loads.max_cap(cell, pin), self.pol.max_load_pf)
+
+    def load(self, lv: _Level, idx: np.ndarray, row0: int, x0: float) -> float:
+        """Pin capacitance of sinks `idx` plus the wire joining them to a driver at
+        (row0, x0)."""
+        rr = np.r_[lv.row[idx], row0]
+        return float(lv.cap[idx].sum()) + self.wm.cap(rr, np.r_[lv.x[idx], x0], self.row_y[rr])
+
+    def median(self, lv: _Level, idx: np.ndarray) -> tuple[int, float]:
+        """Where a group's buffer goes: the row of its median-y sink, its median x."""
+        ys = self.row_y[lv.row[idx]]
+        return (min(int(lv.row[idx][np.argsort(ys, kind="stable")[len(idx) // 2]]),
+                    len(self.row_y) - 1), float(np.median(lv.x[idx])))
+
+    def tree(self, n: str) -> int:
+        """Buffer net `n` as its driver needs; returns the levels added."""
+        net, where = self.net, self.where
+        pins = net.nets[n]
+        drivers = [(i, p) for i, p in pins if self.direction(i, p) == "OUTPUT"]
+        sinks = [(i, p) for i, p in pins if self.direction(i, p) == "INPUT"]
+        if len(drivers) > 1 or not sinks:
+            return 0
+        if drivers:
+            di, dp = drivers[0]
+            limit = self.limit(net.instances[di].cell, dp)
+            drow, dx = where[di]
+        elif net.ports.get(n) == "input":
+            # an input comes in at the left edge, on the row of its leftmost pin
+            limit = min(self.pol.driver_derate * self.port_drive, self.pol.max_load_pf)
+            drow, dx = min((where[i][1], where[i][0]) for i, _ in sinks)[1], 0.0
+        else:
+            return 0
+        fixed = self.out_load if net.ports.get(n) == "output" else 0.0
+        bcell = self.buf_cell[n == self.clock]
+        b_limit = self.limit(bcell, "X")
+        lv = _Level(np.array([where[i][0] for i, _ in sinks]),
+                    np.array([where[i][1] for i, _ in sinks], dtype=float),
+                    np.array([self.loads.cap(net.instances[i].cell, p) for i, p in sinks]),
+                    list(sinks))
+        depth = 0
+        while True:
+            every = np.arange(len(lv.attach))
+            here = self.load(lv, every, drow, dx) + fixed
+            if here <= limit and len(lv.attach) <= self.pol.max_fanout:
+                break
+
+            def ok(idx: np.ndarray, lv: _Level = lv) -> bool:
+                return len(idx) <= self.pol.max_fanout and \
+                    self.load(lv, idx, *self.median(lv, idx)) <= b_limit
+
+            groups = _split(every, lv.x, self.row_y[lv.row], ok)
+            if len(groups) >= len(lv.attach) and depth > 0:
+                break                                   # no level left to gain
+            lv = self.level(n, lv, groups, bcell)
+            depth += 1
+        self.worst = max(self.worst, here)
+        return depth
+
+    def level(self, n: str, lv: _Level, groups: list[np.ndarray], bcell: str) -> _Level:
+        """A buffer on net `n` for each group, driving the group's sinks on a new net; the
+        buffers are the next level's sinks."""
+        base = len(self.net.instances)
+        rows, xs, attach = [], [], []
+        for grp in groups:
+            mr, mx = self.median(lv, grp)
+            bname = self.fresh("buf", self.used_inst)
+            bnet = self.fresh("bufnet", self.used)
+            for k in grp:
+                ai, ap = lv.attach[k]
+                if ai < base:
+                    self.conns[ai][ap] = bnet
+                else:
+                    self.new[ai - base].conns["A"] = bnet
+            self.new.append(Instance(bname, bcell, {"A": n, "X": bnet}))
+            self.placed.append((mr, mx))
+            rows.append(mr)
+            xs.append(mx)
+            attach.append((base + len(self.new) - 1, "A"))
+            self.clock_buffers += int(n == self.clock)
+        return _Level(np.array(rows), np.array(xs),
+                      np.full(len(groups), self.loads.cap(bcell, "A")), attach)
+
+
 def buffer_netlist(pdk: PdkConfig, net: GateNetlist, rows: list[list[int]],
                    where: dict[int, tuple[int, float]], row_y: np.ndarray,
                    clock: str | None = None,
@@ -157,141 +299,23 @@ def buffer_netlist(pdk: PdkConfig, net: GateNetlist, rows: list[list[int]],
     """Insert buffer trees into `net` placed as `rows` (`where`: instance -> (row, x);
     `row_y`: the rows' y). Returns the new netlist and rows; the original instances keep
     their indices, buffers are appended."""
-    from taalas_flow.pnr.parasitics import tech_rc
-
     say = progress or (lambda _m: None)
-    pol = BufferPolicy.of(pdk)
-    loads = PinLoads(pdk)
-    cells = StdCellLibrary(pdk)
-    metals, _ = tech_rc(pdk)
-    r = pdk.data["routing"]
-    band = float(np.diff(row_y).mean()) if len(row_y) > 1 else float(pdk.data["site"]["height"])
-    wm = WireModel(metals["met3"].c(r["met3"]["width"], 1.0),
-                   metals["met4"].c(r["met4"]["width"], 1.0),
-                   metals["met2"].c(r["met2"]["width"], band / 2))
-    prefix = pdk.data["std_cell_library"] + "__"
-    buf_cell = {False: prefix + pol.cell, True: prefix + pol.clock_cell}
-    syn = pdk.data["synthesis"]
-    port_drive = loads.max_cap(syn["driving_cell"], syn["driving_pin"])
-    out_load = float(syn["output_load_pf"])
-    for c in buf_cell.values():
-        if set(cells.cell(c).ports) - set(POWER) != {"A", "X"}:
-            raise PdkError(f"logic.buffering: {c} is not a buffer with pins A and X")
-
-    conns = [dict(i.conns) for i in net.instances]
-    new_insts: list[Instance] = []
-    placed: list[tuple[int, float]] = []         # (row, x) of each new buffer
-    used = set(net.nets) | set(net.ports)
-    used_inst = {i.name for i in net.instances}
-    counter = [0]
-
-    def fresh(kind: str, used_set: set[str]) -> str:
-        while True:
-            counter[0] += 1
-            s = f"_taalas_{kind}{counter[0]}_"
-            if s not in used_set:
-                used_set.add(s)
-                return s
-
-    def direction(i: int, pin: str) -> str | None:
-        return cells.cell(net.instances[i].cell).directions.get(pin)
-
-    nets_buffered = clock_bufs = 0
-    worst = 0.0
-    max_row = len(rows) - 1
-    for n in sorted(net.nets):
-        pins = net.nets[n]
-        if n in POWER:
-            continue
-        drivers = [(i, p) for i, p in pins if direction(i, p) == "OUTPUT"]
-        sinks = [(i, p) for i, p in pins if direction(i, p) == "INPUT"]
-        if len(drivers) > 1 or not sinks:
-            continue
-        is_clock = n == clock
-        if drivers:
-            di, dp = drivers[0]
-            limit = min(pol.driver_derate * loads.max_cap(net.instances[di].cell, dp),
-                        pol.max_load_pf)
-            drow, dx = where[di]
-        elif net.ports.get(n) == "input":
-            # an input comes in at the left edge, on the row of its leftmost pin
-            limit = min(pol.driver_derate * port_drive, pol.max_load_pf)
-            drow, dx = min((where[i][1], where[i][0]) for i, _ in sinks)[1], 0.0
-        else:
-            continue
-        fixed_load = out_load if net.ports.get(n) == "output" else 0.0
-        # level: (row, x, cap, attach) with attach = (instance, pin) to reconnect
-        lv_row = np.array([where[i][0] for i, _ in sinks])
-        lv_x = np.array([where[i][1] for i, _ in sinks], dtype=float)
-        lv_cap = np.array([loads.cap(net.instances[i].cell, p) for i, p in sinks])
-        attach = list(sinks)
-        depth = 0
-
-        def load(idx: np.ndarray, row0: int, x0: float, rw: np.ndarray, xw: np.ndarray,
-                 cw: np.ndarray) -> float:
-            rr = np.r_[rw[idx], row0]
-            return float(cw[idx].sum()) + wm.cap(rr, np.r_[xw[idx], x0], row_y[rr])
-
-        while True:
-            every = np.arange(len(attach))
-            here = load(every, drow, dx, lv_row, lv_x, lv_cap) + fixed_load
-            if here <= limit and len(attach) <= pol.max_fanout:
-                worst = max(worst, here)
-                break
-            bcell = buf_cell[is_clock]
-            b_limit = min(pol.driver_derate * loads.max_cap(bcell, "X"), pol.max_load_pf)
-            ys = row_y[lv_row]
-
-            def ok(idx: np.ndarray, rw=lv_row, xw=lv_x, cw=lv_cap, ys=ys,
-                   b_limit=b_limit) -> bool:
-                if len(idx) > pol.max_fanout:
-                    return False
-                mr = int(rw[idx][np.argsort(ys[idx], kind="stable")[len(idx) // 2]])
-                mx = float(np.median(xw[idx]))
-                return load(idx, mr, mx, rw, xw, cw) <= b_limit
-
-            groups = _split(every, lv_x, ys, ok)
-            if len(groups) >= len(attach) and depth > 0:
-                worst = max(worst, here)
-                break                                   # no level left to gain
-            nrow, nx, ncap, nattach = [], [], [], []
-            for grp in groups:
-                mr = int(lv_row[grp][np.argsort(ys[grp], kind="stable")[len(grp) // 2]])
-                mx = float(np.median(lv_x[grp]))
-                bname = fresh("buf", used_inst)
-                bnet = fresh("bufnet", used)
-                for k in grp:
-                    ai, ap = attach[k]
-                    if ai < len(net.instances):
-                        conns[ai][ap] = bnet
-                    else:
-                        new_insts[ai - len(net.instances)].conns["A"] = bnet
-                new_insts.append(Instance(bname, bcell, {"A": n, "X": bnet}))
-                placed.append((min(mr, max_row), mx))
-                nrow.append(min(mr, max_row))
-                nx.append(mx)
-                ncap.append(loads.cap(bcell, "A"))
-                nattach.append((len(net.instances) + len(new_insts) - 1, "A"))
-                clock_bufs += int(is_clock)
-            lv_row, lv_x, lv_cap = np.array(nrow), np.array(nx), np.array(ncap)
-            attach = nattach
-            depth += 1
-        if depth:
-            nets_buffered += 1
-    all_insts = [Instance(i.name, i.cell, conns[k]) for k, i in enumerate(net.instances)]
-    all_insts += new_insts
-    out = GateNetlist(net.module, dict(net.ports), all_insts)
-    check_unbuffered(out, net, {b.name for b in new_insts})
+    tb = _TreeBuilder(pdk, net, where, row_y, clock)
+    nets_buffered = sum(1 for n in sorted(net.nets) if n not in POWER and tb.tree(n))
+    insts = [Instance(i.name, i.cell, tb.conns[k]) for k, i in enumerate(net.instances)]
+    out = GateNetlist(net.module, dict(net.ports), insts + tb.new)
+    check_unbuffered(out, net, {b.name for b in tb.new})
     out.escaped = verilog_escaped(out)      # as write_verilog spells them, for the SPEF
     # Each buffer joins its row in x order among the placed cells.
+    base = len(net.instances)
     new_rows = [list(row) for row in rows]
-    for k, (rw, x) in sorted(enumerate(placed), key=lambda t: (t[1][0], t[1][1], t[0])):
+    for k, (rw, x) in sorted(enumerate(tb.placed), key=lambda t: (t[1][0], t[1][1], t[0])):
         row = new_rows[rw]
-        pos = int(np.searchsorted([where[i][1] if i in where else placed[i - len(net.instances)][1]
-                                   for i in row], x, side="right"))
-        row.insert(pos, len(net.instances) + k)
-    say(f"{len(new_insts)} buffers on {nets_buffered} nets ({clock_bufs} in the clock tree)")
-    return Buffered(out, new_rows, [b.name for b in new_insts], nets_buffered, clock_bufs, worst)
+        xs = [where[i][1] if i < base else tb.placed[i - base][1] for i in row]
+        row.insert(int(np.searchsorted(xs, x, side="right")), base + k)
+    say(f"{len(tb.new)} buffers on {nets_buffered} nets ({tb.clock_buffers} in the clock tree)")
+    return Buffered(out, new_rows, [b.name for b in tb.new], nets_buffered, tb.clock_buffers,
+                    tb.worst)
 
 
 def check_unbuffered(buffered: GateNetlist, original: GateNetlist, buffers: set[str]) -> None:
