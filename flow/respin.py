@@ -52,9 +52,7 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     from taalas_flow.die import check_fits
     from taalas_flow.engine.rom_macros import (
         macro_images,
-        model_from_images,
         pdk_macro_shapes,
-        readback_images,
         readback_model,
         set_personalities,
     )
@@ -102,8 +100,7 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
         chip_lib.write_gds(str(chip_gds), timestamp=GDS_TIMESTAMP)
         chip_xor = xor_gds(base["chip_gds"], chip_gds, pdk.personalisation_gds_layers)
         chip = {"chip_gds": str(chip_gds),
-                "chip_readback_ok": model_from_images(
-                    arch, readback_images(pdk, arch, chip_lib)).same_integers(qm),
+                "chip_readback_ok": readback_model(pdk, arch, chip_lib).same_integers(qm),
                 "chip_xor_only_personalisation": chip_xor.only_allowed,
                 "chip_xor_differing": chip_xor.differing,
                 "chip_xor_foreign_layers": chip_xor.foreign_layers}

@@ -402,18 +402,14 @@ class ChipTop(Step):
         personalisation (TAALAS_XOR_MODEL_DIR's weights, or the complement) in its banks."""
         import gdstk
 
-        from taalas_flow.engine.rom_macros import (
-            model_from_images,
-            readback_images,
-            set_personalities,
-        )
+        from taalas_flow.engine.rom_macros import readback_model, set_personalities
         from taalas_flow.rom.layout import GDS_TIMESTAMP
         from taalas_flow.signoff.xor import xor_gds
         from taalas_flow.steps.rom_steps import xor_reference_images
 
         qm, arch = _engine(self, state_in)
         lib = gdstk.read_gds(str(gds))
-        readback = model_from_images(arch, readback_images(pdk, arch, lib)).same_integers(qm)
+        readback = readback_model(pdk, arch, lib).same_integers(qm)
         other = xor_reference_images(self.config["TAALAS_XOR_MODEL_DIR"], qm, arch)
         set_personalities(pdk, arch, lib, other, f"chip GDS {gds}")
         ref = d / f"{gds.stem}_xor_ref.gds"
