@@ -144,13 +144,9 @@ def write_verilog(net: GateNetlist, path: Path) -> None:
         return f"\\{n} " if n in esc or not (_PLAIN.fullmatch(n) or _BIT.fullmatch(n)) else n
 
     buses: dict[str, list[int]] = {}
-    scalars: list[str] = []
     for p in net.ports:
-        m = _BIT.fullmatch(p)
-        if m:
+        if m := _BIT.fullmatch(p):
             buses.setdefault(m.group(1), []).append(int(m.group(2)))
-        else:
-            scalars.append(p)
     heads = list(dict.fromkeys(_BIT.sub(r"\1", p) for p in net.ports))
     lines = [f"module {net.module} ({', '.join(heads)});"]
     for p in heads:
