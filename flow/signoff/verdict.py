@@ -1,8 +1,18 @@
 """Which signoff checks a finished run failed, from its metrics alone, so that `taalas-flow run`
 can exit non-zero on a dirty layout (a nightly job must not go green on DRC errors) while keeping
-everything it wrote."""
+everything it wrote.
+
+Hold is a failure at any corner: a hold violation breaks the chip at every clock. Setup is
+not: a negative setup slack at the flow's clock target means the chip runs slower (the run
+prints the clock it meets and the report shows it), not that it is wrong."""
 
 from __future__ import annotations
+
+import re
+
+_READBACK = re.compile(r"taalas__rom__(?:(\w+)_)?readback_ok")
+_XOR = re.compile(r"taalas__xor__(?:(\w+)_)?non_personalisation_layers")
+_HOLD = re.compile(r"taalas__sta__(\w+)__hold_ws_(\w+)_ns")
 
 
 def signoff_failures(metrics: dict) -> list[str]:
@@ -18,9 +28,16 @@ def signoff_failures(metrics: dict) -> list[str]:
         elif k.startswith("taalas__lvs__") and k.endswith("_clean") and v != 1:
             out.append(f"LVS {k.removeprefix('taalas__lvs__').removesuffix('_clean')}: "
                        "not clean")
-    if metrics.get("taalas__rom__readback_ok", 1) != 1:
-        out.append("readback: the weights read back from the GDS differ from the model")
-    if metrics.get("taalas__xor__non_personalisation_layers", 0) != 0:
-        out.append(f"XOR: {metrics['taalas__xor__non_personalisation_layers']} layers other "
-                   "than the personalisation layer differ")
+    for k, v in sorted(metrics.items()):
+        if (m := _READBACK.fullmatch(k)) and v != 1:
+            out.append(f"readback{_of(m)}: the weights read back from the GDS differ from the "
+                       "model")
+        elif (m := _XOR.fullmatch(k)) and v != 0:
+            out.append(f"XOR{_of(m)}: {v} layers other than the personalisation layer differ")
+        elif (m := _HOLD.fullmatch(k)) and v < 0:
+            out.append(f"hold {m.group(1)} at {m.group(2)}: worst slack {v:.3f} ns")
     return out
+
+
+def _of(m: re.Match) -> str:
+    return f" ({m.group(1)})" if m.group(1) else ""
