@@ -23,10 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block, trunk_probe
 from taalas_flow.pnr.netlist import read_gate_netlist
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 from taalas_flow.synth import synthesise

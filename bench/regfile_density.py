@@ -20,6 +20,7 @@ from pathlib import Path
 import librelane.flows  # noqa: F401  (LibreLane's step registry before taalas_flow's steps)
 
 from taalas_flow.engine.arch import EngineArch
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.model.config import load_config
 from taalas_flow.pdk import load_pdk
 from taalas_flow.regfile.array import build_array
@@ -33,7 +34,6 @@ from taalas_flow.regfile.logic import build_logic
 from taalas_flow.regfile.simulate import simulate_bank
 from taalas_flow.regfile.timing import bank_timing
 from taalas_flow.resources import models_dir
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 

@@ -58,11 +58,13 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("timing between blocks: the laid-out core is timed with its wiring and clock tree "
-         "(OpenSTA, SPEF from the drawn metal), the memory bank and ROM macros alone, but the "
-         "paths between the core, the data memory and the ROM ports over the chip channel are "
-         "not; the core's setup target is not closed (the report gives the clock it runs at); "
-         "FEOL DRC of the whole chip (each block's FEOL is checked on its own or on a tile) and "
-         "LVS of the full ROM macros (per run a whole macro tile is LVS-checked); I/O pads",
+        ("timing between blocks is a bound, not a check: every run sums each path between "
+         "the core, the ROM macros and the data memory from measured segments (the core's "
+         "share from OpenSTA, the macros' read from ngspice, the memory bank's read) and "
+         "reports the clock that bounds, but the chip wires between blocks, the ROM port's "
+         "output mux and the memory's periphery are in no sum; the core's setup target is not "
+         "closed (the report gives the clock it runs at); FEOL DRC of the whole chip (each "
+         "block's FEOL is checked on its own or on a tile) and LVS of the full ROM macros (per "
+         "run a whole macro tile is LVS-checked); I/O pads",
          "issue 6"),
     ]

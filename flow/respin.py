@@ -48,21 +48,33 @@ def base_arch(base: dict):
                       base["lanes"])
 
 
+def repersonalise(pdk, arch, lib: gdstk.Library, source: Path, images: dict, dest: Path,
+                  where: str = "GDS", names: tuple[str, ...] | None = None):
+    """`lib` (read from `source`) with the banks' via3 of `images`, written to `dest`, and the
+    XOR of `source` against it: the one operation a re-spin is, and the base-die proof of a
+    run (the chip against itself with the second weights). `lib` is changed in place."""
+    from taalas_flow.engine.rom_macros import set_personalities
+    from taalas_flow.layout.gds import GDS_TIMESTAMP
+    from taalas_flow.signoff.xor import xor_gds
+
+    set_personalities(pdk, arch, lib, images, where, *([names] if names else []))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    lib.write_gds(str(dest), timestamp=GDS_TIMESTAMP)
+    return xor_gds(source, dest, pdk.personalisation_gds_layers)
+
+
 def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None = None) -> dict:
     from taalas_flow.die import check_fits
     from taalas_flow.engine.rom_macros import (
         macro_images,
         pdk_macro_shapes,
         readback_model,
-        set_personalities,
     )
     from taalas_flow.model.config import LlamaConfig
     from taalas_flow.model.golden import quantise_model
     from taalas_flow.model.loader import load_checkpoint
     from taalas_flow.report.collect import collect
-    from taalas_flow.rom.layout import GDS_TIMESTAMP
     from taalas_flow.rom.verilog import write_rom_verilog
-    from taalas_flow.signoff.xor import xor_gds
 
     t0 = time.perf_counter()
     base_run = base_run.resolve()
@@ -84,21 +96,17 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     gds_dir = out / "final" / "gds"
     gds_dir.mkdir(parents=True, exist_ok=True)
     shapes = pdk_macro_shapes(pdk, arch)
-    lib = gdstk.read_gds(str(base["gds"]))
-    set_personalities(pdk, arch, lib, images, f"base GDS {base['gds']}")
     gds = gds_dir / GDS_NAME
-    lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)
+    xor = repersonalise(pdk, arch, gdstk.read_gds(str(base["gds"])), base["gds"], images, gds,
+                        f"base GDS {base['gds']}")
     readback_ok = readback_model(pdk, arch, gds).same_integers(qm)
-    xor = xor_gds(base["gds"], gds, pdk.personalisation_gds_layers)
     chip = {}
     if base["chip_gds"]:
         # the chip embeds the same banks (in its ROM ports): the same cells rewritten
         chip_lib = gdstk.read_gds(str(base["chip_gds"]))
-        set_personalities(pdk, arch, chip_lib, images, f"base chip GDS {base['chip_gds']}")
         chip_gds = out / "final" / CHIP_GDS_DIR / base["chip_gds"].name
-        chip_gds.parent.mkdir(parents=True, exist_ok=True)
-        chip_lib.write_gds(str(chip_gds), timestamp=GDS_TIMESTAMP)
-        chip_xor = xor_gds(base["chip_gds"], chip_gds, pdk.personalisation_gds_layers)
+        chip_xor = repersonalise(pdk, arch, chip_lib, base["chip_gds"], images, chip_gds,
+                                 f"base chip GDS {base['chip_gds']}")
         chip = {"chip_gds": str(chip_gds),
                 "chip_readback_ok": readback_model(pdk, arch, chip_lib).same_integers(qm),
                 "chip_xor_only_personalisation": chip_xor.only_allowed,

@@ -33,8 +33,8 @@ from taalas_flow.engine.rom_macros import (
     pdk_macro_shapes,
     readback_images,
 )
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import PdkConfig
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.rom.lef import macro_pins, write_rom_lef
 from taalas_flow.rom.verilog import rom_macro_verilog
 

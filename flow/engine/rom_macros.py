@@ -25,9 +25,9 @@ import numpy as np
 
 from taalas_flow.engine.arch import EngineArch
 from taalas_flow.engine.rom_map import quant_model_from_words, rom_map, rom_words
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.model.golden import QuantModel
 from taalas_flow.pdk import PdkConfig
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.rom.macro import rom_macro
 from taalas_flow.rom.readback import readback_bits
 from taalas_flow.rom.verilog import image_from_words, words_from_image

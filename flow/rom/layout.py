@@ -4,18 +4,15 @@ few cells plus one rectangle per programmed bit."""
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import gdstk
 import numpy as np
 
 from taalas_flow.errors import InputError
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.rom.geometry import BitcellGeometry, bitcell_geometry
-
-# Fixed GDS timestamp: identical inputs give byte-identical files.
-GDS_TIMESTAMP = datetime.datetime(2024, 1, 1)
 
 
 def _rect(cell: gdstk.Cell, r, layer: tuple[int, int]) -> None:

@@ -8,13 +8,13 @@ import gdstk
 import numpy as np
 
 from taalas_flow.layout.draw import Drawer
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.layout.rows import Placement
 from taalas_flow.layout.stdcells import StdCellLibrary
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.rom.columns import column_periphery
 from taalas_flow.rom.geometry import bitcell_geometry
 from taalas_flow.rom.layout import (
-    GDS_TIMESTAMP,
     base_array_cell,
     bitpair_cell,
     check_bits,

@@ -291,16 +291,14 @@ class ChipTop(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info
 
-        from taalas_flow.chip.top import build_chip
-        from taalas_flow.pnr.buffering import BufferPolicy
-        from taalas_flow.pnr.closure import lay_out_for_timing
-        from taalas_flow.pnr.netlist import read_gate_netlist, write_verilog
-        from taalas_flow.pnr.parasitics import net_rc, write_spef
-        from taalas_flow.rom.layout import GDS_TIMESTAMP
-        from taalas_flow.signoff.drc import run_drc, window_tile
-        from taalas_flow.signoff.lvs import run_lvs
-        from taalas_flow.steps.common import read_block
-        from taalas_flow.steps.sta import corner_timing, hold_endpoints
+        from taalas_flow.chip.timing import (
+            BOUND_CORNERS,
+            binding_path,
+            interblock_paths,
+            rom_read_timing,
+        )
+        from taalas_flow.pnr.netlist import read_gate_netlist
+        from taalas_flow.pnr.parasitics import net_rc
         from taalas_flow.toolchain import require_tool
 
         pdk = step_pdk(self.config)
@@ -312,45 +310,27 @@ class ChipTop(Step):
         clock = self.config["TAALAS_CLOCK_PORT"]
         sta = require_tool("sta", "timing")
         period = float(self.config["TAALAS_CLOCK_PERIOD"])
-        hold_dir = d / "hold"
-        hold_dir.mkdir(exist_ok=True)
-
-        def hold_check(net, block) -> set[tuple[str, str]]:
-            v, sp = hold_dir / f"{module}.v", hold_dir / f"{module}.spef"
-            write_verilog(net, v)
-            write_spef(pdk, block, net, sp)
-            return hold_endpoints(sta, pdk, str(v), module, str(sp), period, clock,
-                                  BufferPolicy.of(pdk).hold_margin_ns, hold_dir)
-
-        closed = lay_out_for_timing(pdk, synthesised, module, clock, progress=info,
-                                    hold_check=hold_check)
-        core, buffered = closed.block, closed.buffered
-        write_block(core, d)
-        core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
-        write_verilog(closed.net, core_v)
-        spef_nets = write_spef(pdk, core, closed.net, core_spef)
-        info(f"chip top: OpenSTA on the core with its wiring ({spef_nets} nets in the SPEF)")
-        timing = corner_timing(
-            sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
-            lambda cmd: self.run_subprocess(cmd, **kwargs)["generated_metrics"])
-        (cx, cy), h = (core.width / 2, core.height / 2), CORE_TILE_UM / 2
-        tile = window_tile(core.lib, module, (cx - h, cy - h, cx + h, cy + h), f"{module}_tile")
-        tile_gds = d / f"{module}_tile.gds"
-        tile.write_gds(str(tile_gds), timestamp=GDS_TIMESTAMP)
-        blocks = {n: read_block(Path(p), n) for n, p in _blocks(state_in).items()}
-        roms = {k: blocks[f"taalas_engine_{k}"] for k in ("wrom", "prom")}
-        chip = build_chip(pdk, core, blocks["taalas_engine_dmem"], roms, CHIP_NAME)
-        gds, cdl = write_block(chip, d)
-        info(f"chip top: {chip.width / 1000:.2f} x {chip.height / 1000:.2f} mm; LVS, DRC of "
-             "the wiring layers and FEOL of a window of the core, side by side")
-        # separate KLayout processes: LVS (one thread) beside the DRC runs
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            lvs_job = pool.submit(run_lvs, pdk, gds, cdl, d / "lvs", blackbox=CHIP_BLACKBOX)
-            drc = run_drc(pdk, gds, d / f"{CHIP_NAME}_beol.lyrdb", feol=False)
-            core_feol = run_drc(pdk, tile_gds, d / f"{module}_tile.lyrdb", feol=True,
-                                beol=False)
-            lvs = lvs_job.result()
-        chip_xor, chip_readback = self._personalisation(state_in, pdk, gds, d)
+        qm, arch = _engine(self, state_in)
+        # The ROM macros' read (ngspice, minutes, one process) runs beside the core's layout and
+        # the chip's signoff; on a failure there the step waits for it before it stops.
+        with ThreadPoolExecutor(max_workers=1) as spice:
+            rom_job = spice.submit(rom_read_timing, pdk, arch, BOUND_CORNERS,
+                                   d / "rom_timing")
+            core, closed, timing, ports = self._core(pdk, synthesised, module, clock, sta,
+                                                     period, d)
+            chip, gds, drc, core_feol, lvs = self._chip(pdk, core, module, state_in, d)
+            chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
+            rom_t = rom_job.result()
+        buffered = closed.buffered
+        bank_read = state_in.metrics.get("taalas__dmem__bank_read_ns")   # a Decimal
+        bank_read = None if bank_read is None else float(bank_read)
+        interblock = {}
+        for c in BOUND_CORNERS:
+            paths = interblock_paths(
+                ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
+                period - timing[c]["timing__setup__ws"])
+            name, need = binding_path(paths)
+            interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
         m = chip.metrics
         wire_c = sum(net_rc(pdk, core, n)[1] for n in core.pins)
         metrics = {
@@ -375,6 +355,12 @@ class ChipTop(Step):
             "taalas__sta__core__fmax_mhz": 1000.0 / (period - timing["tt"]["timing__setup__ws"]),
             "taalas__sta__core__fmax_ss_mhz":
                 1000.0 / (period - timing["ss"]["timing__setup__ws"]),
+            **{f"taalas__sta__chip__period_bound_{c}_ns": v["period_ns"]
+               for c, v in interblock.items()},
+            **{f"taalas__sta__chip__fmax_bound_{c}_mhz": 1000.0 / v["period_ns"]
+               for c, v in interblock.items()},
+            **{f"taalas__rom__{kind}_read_ns_{c}": t["setup_pre_ns"]
+               for kind, by in rom_t.items() for c, t in by.items()},
             "taalas__chip__channel_tracks": m["channel_tracks"],
             "taalas__chip__pins": m["pins"],
             "taalas__drc__chip_beol__count": drc.violations,
@@ -386,32 +372,99 @@ class ChipTop(Step):
         }
         (d / "chip.json").write_text(json.dumps(
             {"gds": gds.name, **m, "core": core.metrics, "drc_beol": drc.by_rule,
-             "timing": timing, "buffers": len(buffered.buffers),
+             "timing": timing, "port_timing": ports, "buffers": len(buffered.buffers),
              "nets_buffered": buffered.nets_buffered, "resized": closed.resized,
              "hold_cells": closed.hold_cells,
-             "spef": core_spef.name,
+             "interblock": interblock, "rom_timing": rom_t,
+             "spef": f"{module}.spef",
              "core_tile_um": CORE_TILE_UM, "drc_core_tile_feol": core_feol.by_rule,
              "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
              "readback_ok": chip_readback, "xor_differing": chip_xor.differing},
             indent=2) + "\n")
         return {CHIP_GDS: LLPath(str(gds))}, metrics
 
-    def _personalisation(self, state_in: State, pdk, gds: Path, d: Path):
+    def _core(self, pdk, synthesised, module: str, clock: str, sta: str, period: float,
+              d: Path):
+        """The core laid out for timing, its STA (setup, hold) at every corner and its share
+        of every port path: (block, ClosedBlock, slacks per corner, port timing per
+        corner). The Verilog and SPEF the STA read are left in the step directory."""
+        from librelane.logging import info
+
+        from taalas_flow.pnr.buffering import BufferPolicy
+        from taalas_flow.pnr.closure import lay_out_for_timing
+        from taalas_flow.pnr.netlist import write_verilog
+        from taalas_flow.pnr.parasitics import write_spef
+        from taalas_flow.steps.sta import CORNERS, corner_timing, port_timing
+
+        core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
+        timed: list = []        # the timing of the layout the hold check last saw
+
+        def time_core(net, block, margin: float | None = None):
+            write_verilog(net, core_v)
+            nets = write_spef(pdk, block, net, core_spef)
+            info(f"chip top: OpenSTA on the core with its wiring ({nets} nets in the SPEF)")
+            timed.append(corner_timing(sta, pdk, str(core_v), module, str(core_spef), period,
+                                       clock, d, hold_margin=margin))
+            return timed[-1]
+
+        closed = lay_out_for_timing(
+            pdk, synthesised, module, clock, progress=info,
+            hold_check=lambda net, block: set(
+                time_core(net, block, BufferPolicy.of(pdk).hold_margin_ns).short_hold))
+        core = closed.block
+        write_block(core, d)
+        # delay cells changed the layout the hold check timed: time the final one
+        timing = (time_core(closed.net, core) if closed.hold_cells else timed[-1]).slacks
+        # the core's share of the paths through its ports (chip/timing.py adds the other
+        # blocks' share)
+        ports = {c: port_timing(sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
+                                c) for c in CORNERS}
+        return core, closed, timing, ports
+
+    def _chip(self, pdk, core, module: str, state_in: State, d: Path):
+        """The chip assembled from the core and the blocks the earlier steps wrote, and its
+        signoff: (chip block, its GDS, chip DRC of the wiring layers, FEOL DRC of a window
+        of the core, chip LVS)."""
+        from librelane.logging import info
+
+        from taalas_flow.chip.top import build_chip
+        from taalas_flow.layout.gds import GDS_TIMESTAMP
+        from taalas_flow.signoff.drc import run_drc, window_tile
+        from taalas_flow.signoff.lvs import run_lvs
+        from taalas_flow.steps.common import read_block
+
+        (cx, cy), h = (core.width / 2, core.height / 2), CORE_TILE_UM / 2
+        tile = window_tile(core.lib, module, (cx - h, cy - h, cx + h, cy + h), f"{module}_tile")
+        tile_gds = d / f"{module}_tile.gds"
+        tile.write_gds(str(tile_gds), timestamp=GDS_TIMESTAMP)
+        blocks = {n: read_block(Path(p), n) for n, p in _blocks(state_in).items()}
+        roms = {k: blocks[f"taalas_engine_{k}"] for k in ("wrom", "prom")}
+        chip = build_chip(pdk, core, blocks["taalas_engine_dmem"], roms, CHIP_NAME)
+        gds, cdl = write_block(chip, d)
+        info(f"chip top: {chip.width / 1000:.2f} x {chip.height / 1000:.2f} mm; LVS, DRC of "
+             "the wiring layers and FEOL of a window of the core, side by side")
+        # separate KLayout processes: LVS (one thread) beside the DRC runs
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            lvs_job = pool.submit(run_lvs, pdk, gds, cdl, d / "lvs", blackbox=CHIP_BLACKBOX)
+            drc = run_drc(pdk, gds, d / f"{CHIP_NAME}_beol.lyrdb", feol=False)
+            core_feol = run_drc(pdk, tile_gds, d / f"{module}_tile.lyrdb", feol=True,
+                                beol=False)
+            lvs = lvs_job.result()
+        return chip, gds, drc, core_feol, lvs
+
+    def _personalisation(self, pdk, qm, arch, gds: Path, d: Path):
         """The base-die invariant on the chip itself: the weights read back from the chip
         GDS's via3, and the XOR of the chip against the same chip with the second
         personalisation (TAALAS_XOR_MODEL_DIR's weights, or the complement) in its banks."""
         import gdstk
 
-        from taalas_flow.engine.rom_macros import readback_model, set_personalities
-        from taalas_flow.rom.layout import GDS_TIMESTAMP
-        from taalas_flow.signoff.xor import xor_gds
+        from taalas_flow.engine.rom_macros import readback_model
+        from taalas_flow.respin import repersonalise
         from taalas_flow.steps.rom_steps import xor_reference_images
 
-        qm, arch = _engine(self, state_in)
         lib = gdstk.read_gds(str(gds))
         readback = readback_model(pdk, arch, lib).same_integers(qm)
         other = xor_reference_images(self.config["TAALAS_XOR_MODEL_DIR"], qm, arch)
-        set_personalities(pdk, arch, lib, other, f"chip GDS {gds}")
-        ref = d / f"{gds.stem}_xor_ref.gds"
-        lib.write_gds(str(ref), timestamp=GDS_TIMESTAMP)
-        return xor_gds(gds, ref, pdk.personalisation_gds_layers), readback
+        xor = repersonalise(pdk, arch, lib, gds, other, d / f"{gds.stem}_xor_ref.gds",
+                            f"chip GDS {gds}")
+        return xor, readback

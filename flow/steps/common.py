@@ -50,7 +50,7 @@ def write_block(block, directory: Path) -> tuple[Path, Path]:
     """A laid-out block's GDS (fixed timestamp, so reruns are byte-identical), CDL and
     abstract (size, edge pins, power straps: what a parent places it by), named after the
     block, in `directory`."""
-    from taalas_flow.rom.layout import GDS_TIMESTAMP
+    from taalas_flow.layout.gds import GDS_TIMESTAMP
 
     gds, cdl = directory / f"{block.name}.gds", directory / f"{block.name}.cdl"
     block.lib.write_gds(str(gds), timestamp=GDS_TIMESTAMP)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from librelane.state import DesignFormat, State
 from librelane.steps import MetricsUpdate, Step, ViewsUpdate
 
+from taalas_flow.errors import ToolError
 from taalas_flow.steps.common import CLOCK_VARS, PDK_CONFIG_VARS, step_pdk
 from taalas_flow.toolchain import require_tool
 
@@ -115,52 +118,102 @@ class OpenSTA(Step):
 # Corners of the laid-out timing: setup and hold at each; the report quotes setup at ss and
 # hold at ff (the corners where each is worst) beside the typical numbers.
 CORNERS = ("tt", "ss", "ff")
+SLACKS = ("timing__setup__ws", "timing__hold__ws")
 
 
-def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
-                  clock: str | None, workdir, run) -> dict[str, dict[str, float]]:
-    """OpenSTA at every corner on one netlist and SPEF with a propagated clock: per corner,
-    its `timing__setup__ws` and `timing__hold__ws` (ns) of the register-to-register paths.
-    The ports' paths run to other blocks, whose flops the chip's clock reaches through
-    wiring not timed here, so with the block's own clock-tree latency and no source latency
-    every input would show a false hold violation of that latency. `run(cmd)` runs a
-    command and returns the `%OL_METRIC` values it printed (a Step's run_subprocess)."""
-    src = Path(netlist).read_text()
-    ports = netlist_ports(src)
-    out = {}
-    for corner in CORNERS:
-        tcl = Path(workdir) / f"sta_{corner}.tcl"
-        tcl.write_text(sta_script(str(pdk.liberty(corner)), netlist, top, period, clock,
-                                  ports, pdk.data, spef=spef, propagated=True,
-                                  io_paths=False))
-        got = run([sta, "-no_init", "-exit", str(tcl)])
-        out[corner] = {k: float(got[k]) for k in ("timing__setup__ws", "timing__hold__ws")}
-    return out
+@dataclass(frozen=True)
+class CornerTiming:
+    """One laid-out netlist timed at every corner: per corner its `timing__setup__ws` and
+    `timing__hold__ws` (ns), and the (instance, pin) register inputs whose hold slack is below
+    the margin asked for at any corner (empty when none was asked)."""
+
+    slacks: dict[str, dict[str, float]]
+    short_hold: frozenset[tuple[str, str]]
 
 
 _END_ROW = re.compile(r"^(\S+)/(\w+) \(\S+\)\s+[-\d.]+\s+[-\d.]+\s+([-\d.]+) \((?:MET|VIOLATED)\)",
                       re.M)
+_METRIC = re.compile(r"^%OL_METRIC_F (\S+) (\S+)$", re.M)
 
 
-def hold_endpoints(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
-                   clock: str | None, margin: float, workdir) -> set[tuple[str, str]]:
-    """(instance, pin) of every register input whose hold slack is below `margin` at any
-    corner (register to register, clock propagated), from OpenSTA's endpoint report."""
-    import subprocess
-
+def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
+                  clock: str | None, workdir, hold_margin: float | None = None) -> CornerTiming:
+    """OpenSTA at every corner on one netlist and SPEF with a propagated clock, register to
+    register: the ports' paths run to other blocks, whose flops the chip's clock reaches
+    through wiring not timed here, so with the block's own clock-tree latency and no source
+    latency every input would show a false hold violation of that latency. With
+    `hold_margin`, the same run lists the register inputs short of it (OpenSTA's endpoint
+    report), so a hold check and the timing of the layout it passes are one OpenSTA run per
+    corner. Scripts and logs are written to `workdir` (sta_<corner>.tcl/.log)."""
     src = Path(netlist).read_text()
-    out: set[tuple[str, str]] = set()
+    ports = netlist_ports(src)
+    extra = () if hold_margin is None else (
+        f"report_checks -path_delay min -slack_max {hold_margin} -group_count 1000000 "
+        "-endpoint_count 1 -format end",)
+    slacks: dict[str, dict[str, float]] = {}
+    short: set[tuple[str, str]] = set()
     for corner in CORNERS:
-        tcl = Path(workdir) / f"hold_{corner}.tcl"
-        tcl.write_text(sta_script(
-            str(pdk.liberty(corner)), netlist, top, period, clock, netlist_ports(src),
-            pdk.data, spef=spef, propagated=True, io_paths=False,
-            extra=(f"report_checks -path_delay min -slack_max {margin} -group_count 1000000 "
-                   "-endpoint_count 1 -format end",)))
+        tcl, log = Path(workdir) / f"sta_{corner}.tcl", Path(workdir) / f"sta_{corner}.log"
+        tcl.write_text(sta_script(str(pdk.liberty(corner)), netlist, top, period, clock,
+                                  ports, pdk.data, spef=spef, propagated=True,
+                                  io_paths=False, extra=extra))
         r = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True,
-                           text=True, check=False)
-        (Path(workdir) / f"hold_{corner}.log").write_text(r.stdout + r.stderr)
-        text = r.stdout.split("min_delay/hold group", 1)
-        if len(text) == 2:
-            out |= {(m.group(1), m.group(2)) for m in _END_ROW.finditer(text[1])}
+                           text=True, check=False, stdin=subprocess.DEVNULL)
+        log.write_text(r.stdout + r.stderr)
+        got = dict(_METRIC.findall(r.stdout))
+        if r.returncode != 0 or not all(k in got for k in SLACKS):
+            tail = " | ".join((r.stdout + r.stderr).strip().splitlines()[-3:])
+            raise ToolError(f"OpenSTA failed on {top} at {corner} (exit {r.returncode}); "
+                            f"log {log}: {tail}")
+        slacks[corner] = {k: float(got[k]) for k in SLACKS}
+        if hold_margin is not None:
+            text = r.stdout.split("min_delay/hold group", 1)
+            if len(text) == 2:
+                short |= {(m.group(1), m.group(2)) for m in _END_ROW.finditer(text[1])}
+    return CornerTiming(slacks, frozenset(short))
+
+
+_PORT_BUS = re.compile(r"^\s*(input|output)\s*(\[[^\]]*\])?\s*(\w+)\s*;", re.M)
+_MARK = re.compile(r"^PORT_PATH (in|out) (\w+)$", re.M)
+_SLACK = re.compile(r"^\s*([-\d.]+)\s+slack \((?:MET|VIOLATED)\)", re.M)
+
+
+def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
+                clock: str, workdir, corner: str) -> dict[str, dict[str, float]]:
+    """The block's share of every path through its ports, per port (bus) at one corner (ns,
+    clock propagated through the block's own tree): for an input, how long after the
+    chip's clock edge its value may arrive at the pin (the slack with the input launched at
+    that edge); for an output, when its worst bit settles after that edge. These are what a
+    neighbouring block's clock-to-output time and setup, plus the chip wire between them,
+    are budgeted against; a port whose bits reach no register (or come from none) is absent."""
+    src = Path(netlist).read_text()
+    buses = [(m.group(1).removesuffix("put"), m.group(3), bool(m.group(2)))
+             for m in _PORT_BUS.finditer(src) if m.group(3) != clock]
+    lines = []
+    for kind, name, vector in buses:
+        ports = f"[get_ports {{{name}[*]}}]" if vector else f"[get_ports {{{name}}}]"
+        lines += [f'puts "PORT_PATH {kind} {name}"',
+                  f"report_checks -path_delay max -{'from' if kind == 'in' else 'to'}"
+                  f" {ports} -digits 3"]
+    tcl = Path(workdir) / f"ports_{corner}.tcl"
+    log = Path(workdir) / f"ports_{corner}.log"
+    script = sta_script(str(pdk.liberty(corner)), netlist, top, period, clock,
+                        netlist_ports(src), pdk.data, spef=spef, propagated=True,
+                        io_paths=True, extra=tuple(lines))
+    tcl.write_text(script)
+    r = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True, text=True,
+                       check=False, stdin=subprocess.DEVNULL)
+    log.write_text(r.stdout + r.stderr)
+    if r.returncode != 0 or "PORT_PATH" not in r.stdout:
+        tail = " | ".join((r.stdout + r.stderr).strip().splitlines()[-3:])
+        raise ToolError(f"OpenSTA failed on the ports of {top} at {corner} "
+                        f"(exit {r.returncode}); log {log}: {tail}")
+    out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
+    marks = list(_MARK.finditer(r.stdout))
+    for k, m in enumerate(marks):
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(r.stdout)
+        s = _SLACK.search(r.stdout, m.end(), end)
+        if s:
+            slack = float(s.group(1))
+            out[m.group(1)][m.group(2)] = slack if m.group(1) == "in" else period - slack
     return out

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from taalas_flow.chip.rom_port import lay_out_rom_port
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import load_pdk
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 

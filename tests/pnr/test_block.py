@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from taalas_flow.errors import InputError
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block, left_edge
 from taalas_flow.pnr.netlist import read_gate_netlist
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from taalas_flow.errors import InputError
+from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block
 from taalas_flow.pnr.buffering import (
@@ -19,7 +20,6 @@ from taalas_flow.pnr.buffering import (
     place_buffered,
 )
 from taalas_flow.pnr.netlist import Instance, read_gate_netlist, write_verilog
-from taalas_flow.rom.layout import GDS_TIMESTAMP
 from taalas_flow.signoff.drc import run_drc
 from taalas_flow.signoff.lvs import run_lvs
 
@@ -149,13 +149,13 @@ def test_sizing_follows_the_drawn_load(pdk, fan) -> None:
         [i.cell for i in net.instances if i.name != "r0"]
 
 
-def test_hold_endpoints_are_read_from_opensta(pdk, fan, tmp_path: Path) -> None:
+def test_short_hold_endpoints_are_read_from_opensta(pdk, fan, tmp_path: Path) -> None:
     """With a margin above every slack, every flop's D is listed (and no other pin); with a
     margin below every slack, none."""
     import librelane.flows  # noqa: F401  (LibreLane's steps register before ours)
 
     from taalas_flow.pnr.parasitics import write_spef
-    from taalas_flow.steps.sta import hold_endpoints
+    from taalas_flow.steps.sta import corner_timing
     from taalas_flow.toolchain import require_tool
 
     _d, _net, b = fan
@@ -164,6 +164,33 @@ def test_hold_endpoints_are_read_from_opensta(pdk, fan, tmp_path: Path) -> None:
     write_spef(pdk, blk, b.net, tmp_path / "fan.spef")
     sta = require_tool("sta", "timing")
     args = (pdk, str(tmp_path / "fan.v"), "fan", str(tmp_path / "fan.spef"), 10.0, "clk")
-    every = hold_endpoints(sta, *args, 100.0, tmp_path)
-    assert every == {(f"f{k}", "D") for k in range(N)}
-    assert hold_endpoints(sta, *args, -100.0, tmp_path) == set()
+    every = corner_timing(sta, *args, tmp_path, hold_margin=100.0)
+    assert every.short_hold == {(f"f{k}", "D") for k in range(N)}
+    none = corner_timing(sta, *args, tmp_path, hold_margin=-100.0)
+    assert none.short_hold == set()
+    # the same runs time the layout: one slack pair per corner, the same in both
+    assert set(none.slacks) == {"tt", "ss", "ff"} and none.slacks == every.slacks
+    assert corner_timing(sta, *args, tmp_path).short_hold == set()
+
+
+def test_port_timing_is_the_blocks_share_of_each_port_path(pdk, fan, tmp_path: Path) -> None:
+    """The input's allowance grows with the period one for one and the output's arrival does
+    not move; the clock port is not a data port; the output settles after clock-to-Q."""
+    import librelane.flows  # noqa: F401  (LibreLane's steps register before ours)
+
+    from taalas_flow.pnr.parasitics import write_spef
+    from taalas_flow.steps.sta import port_timing
+    from taalas_flow.toolchain import require_tool
+
+    _d, _net, b = fan
+    blk = build_block(pdk, b.net, "fan", rows=b.rows)
+    write_verilog(b.net, tmp_path / "fan.v")
+    write_spef(pdk, blk, b.net, tmp_path / "fan.spef")
+    sta = require_tool("sta", "timing")
+    args = (pdk, str(tmp_path / "fan.v"), "fan", str(tmp_path / "fan.spef"))
+    at10 = port_timing(sta, *args, 10.0, "clk", tmp_path, "tt")
+    at20 = port_timing(sta, *args, 20.0, "clk", tmp_path, "tt")
+    assert set(at10["in"]) == {"d"} and set(at10["out"]) == {"y"}
+    assert at20["in"]["d"] - at10["in"]["d"] == pytest.approx(10.0, abs=1e-3)
+    assert at20["out"]["y"] == pytest.approx(at10["out"]["y"], abs=1e-3)
+    assert 0.2 < at10["out"]["y"] < 10.0 and 0.0 < at10["in"]["d"] < 12.0

@@ -1,0 +1,80 @@
+"""The chip's clock across its blocks: each path between two blocks as the sum of what each
+block was measured to need, so that the clock a run reports is bounded by every path that
+crosses the chip and not only by the core's own register-to-register paths.
+
+Segments and where they come from:
+- the core's share of a path through a port (steps/sta.port_timing: OpenSTA on the laid-out
+  core with its wiring and clock tree): when an output settles after the clock edge, and how
+  long before the capturing edge an input must arrive (period - allowance);
+- a ROM macro's read at this run's bank shape (rom/liberty.measure_timing, ngspice on the
+  macro's netlist and an array of its size): PRE falling to the output flops' setup, which
+  has the clock's low phase (PRE is the clock), so it counts twice against the period; the
+  address setup to the capturing edge; the output flop's clock to DOUT;
+- the data memory's bank read (regfile/timing: address in to bit line out, OpenSTA at tt,
+  so at ss it is short of the truth, which keeps the sum a lower bound).
+
+Not in any sum, so each total is a lower bound on the period its path needs (and the clock
+an upper bound): the chip's wires between the blocks, the ROM port's output mux, and the
+data memory's predecoder, global read bus and read registers' clock to output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from taalas_flow.engine.arch import EngineArch
+from taalas_flow.engine.rom_macros import pdk_macro_shapes
+from taalas_flow.pdk import PdkConfig
+
+# Corners the inter-block paths are summed at. The macros' read at each corner is minutes of
+# ngspice (the weight ROM's full-size array most of it), run beside the core's layout: at tt
+# alone it costs the step almost nothing; tt and ss made the tiny-llama chip step 50 % longer.
+BOUND_CORNERS = ("tt",)
+
+
+def rom_read_timing(pdk: PdkConfig, arch: EngineArch, corners: tuple[str, ...],
+                    workdir: Path) -> dict[str, dict[str, dict]]:
+    """Per ROM and corner, the macro read timing (MacroTiming as a dict) of one bank."""
+    from taalas_flow.rom.liberty import measure_timing
+
+    out: dict[str, dict[str, dict]] = {}
+    for kind, shape in pdk_macro_shapes(pdk, arch).items():
+        for corner in corners:
+            t = measure_timing(pdk, shape.rows, shape.bank_cols, shape.mux, corner,
+                               workdir / f"{kind}_{corner}")
+            out.setdefault(kind, {})[corner] = {
+                **asdict(t), "bank": f"{shape.rows} x {shape.bank_cols}, mux {shape.mux}"}
+    return out
+
+
+def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
+                     bank_read_ns: float | None, period: float,
+                     reg2reg_ns: float) -> dict[str, dict]:
+    """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
+    `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
+    reaches no register in the core (absent from `ports`) leaves its path out."""
+    seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
+    out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
+    for kind, t in rom.items():
+        seg[f"{kind} read in the clock's low phase"] = {
+            "macro PRE to capture, x 2": 2 * t["setup_pre_ns"]}
+        if f"{kind}_addr" in out:
+            seg[f"core -> {kind} address"] = {"core to pin": out[f"{kind}_addr"],
+                                              "macro address setup": t["setup_addr_ns"]}
+        if f"{kind}_dout" in into:
+            seg[f"{kind} data -> core"] = {
+                "macro clock to DOUT": max(t["sim_clk_to_q_ns"].values()),
+                "core from pin": into[f"{kind}_dout"]}
+    for port in ("ra", "rb"):
+        if f"{port}_data" in into:
+            seg[f"data memory {port} read -> core"] = {"core from pin": into[f"{port}_data"]}
+        if bank_read_ns is not None and f"{port}_addr" in out:
+            seg[f"core -> data memory {port} address"] = {
+                "core to pin": out[f"{port}_addr"], "bank read (tt)": bank_read_ns}
+    return {k: {"segments": v, "total_ns": sum(v.values())} for k, v in seg.items()}
+
+
+def binding_path(paths: dict[str, dict]) -> tuple[str, float]:
+    """The path that needs the longest period, and that period (ns)."""
+    name = max(paths, key=lambda k: paths[k]["total_ns"])
+    return name, paths[name]["total_ns"]

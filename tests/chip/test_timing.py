@@ -1,0 +1,34 @@
+"""Paths between blocks as sums of their measured segments, and the one that binds."""
+
+from __future__ import annotations
+
+import pytest
+
+from taalas_flow.chip.timing import binding_path, interblock_paths
+
+PORTS = {"in": {"wrom_dout": 4.0, "ra_data": -3.0, "rb_data": 2.0},
+         "out": {"wrom_addr": 6.0, "ra_addr": 5.0, "rb_addr": 4.0}}
+ROM = {"wrom": {"setup_pre_ns": 7.0, "setup_addr_ns": 7.5,
+                "sim_clk_to_q_ns": {"rise": 0.2, "fall": 0.3}}}
+
+
+def test_segments_add_up_and_the_longest_path_binds() -> None:
+    p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
+    total = {k: v["total_ns"] for k, v in p.items()}
+    assert total["core register to register"] == 12.0
+    # PRE is the clock: the read has the low phase, half the period
+    assert total["wrom read in the clock's low phase"] == 14.0
+    assert total["core -> wrom address"] == pytest.approx(13.5)
+    # an input allowed 4 ns after the edge at a 10 ns period needs 6 ns of the core
+    assert total["wrom data -> core"] == pytest.approx(6.3)
+    assert total["data memory ra read -> core"] == pytest.approx(13.0)
+    assert total["core -> data memory ra address"] == pytest.approx(11.5)
+    assert binding_path(p) == ("wrom read in the clock's low phase", 14.0)
+
+
+def test_paths_without_a_measurement_are_left_out() -> None:
+    ports = {"in": {"ra_data": 1.0}, "out": {}}
+    p = interblock_paths(ports, {}, None, period=10.0, reg2reg_ns=20.0)
+    assert set(p) == {"core register to register", "data memory ra read -> core"}
+    assert binding_path(p) == ("core register to register", 20.0)
+
