@@ -136,6 +136,20 @@ _END_ROW = re.compile(r"^(\S+)/(\w+) \(\S+\)\s+[-\d.]+\s+[-\d.]+\s+([-\d.]+) \((
 _METRIC = re.compile(r"^%OL_METRIC_F (\S+) (\S+)$", re.M)
 
 
+def _run_sta(sta: str, tcl: Path, script: str, what: str) -> str:
+    """Write `script` to `tcl`, run OpenSTA on it and keep its output beside it (.log); its
+    stdout, or a ToolError with the log path and the last lines."""
+    tcl.write_text(script)
+    log = tcl.with_suffix(".log")
+    r = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True, text=True,
+                       check=False, stdin=subprocess.DEVNULL)
+    log.write_text(r.stdout + r.stderr)
+    if r.returncode != 0:
+        tail = " | ".join((r.stdout + r.stderr).strip().splitlines()[-3:])
+        raise ToolError(f"OpenSTA failed on {what} (exit {r.returncode}); log {log}: {tail}")
+    return r.stdout
+
+
 def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
                   clock: str | None, workdir, hold_margin: float | None = None) -> CornerTiming:
     """OpenSTA at every corner on one netlist and SPEF with a propagated clock, register to
@@ -153,21 +167,16 @@ def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: floa
     slacks: dict[str, dict[str, float]] = {}
     short: set[tuple[str, str]] = set()
     for corner in CORNERS:
-        tcl, log = Path(workdir) / f"sta_{corner}.tcl", Path(workdir) / f"sta_{corner}.log"
-        tcl.write_text(sta_script(str(pdk.liberty(corner)), netlist, top, period, clock,
-                                  ports, pdk.data, spef=spef, propagated=True,
-                                  io_paths=False, extra=extra))
-        r = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True,
-                           text=True, check=False, stdin=subprocess.DEVNULL)
-        log.write_text(r.stdout + r.stderr)
-        got = dict(_METRIC.findall(r.stdout))
-        if r.returncode != 0 or not all(k in got for k in SLACKS):
-            tail = " | ".join((r.stdout + r.stderr).strip().splitlines()[-3:])
-            raise ToolError(f"OpenSTA failed on {top} at {corner} (exit {r.returncode}); "
-                            f"log {log}: {tail}")
+        out = _run_sta(sta, Path(workdir) / f"sta_{corner}.tcl", sta_script(
+            str(pdk.liberty(corner)), netlist, top, period, clock, ports, pdk.data, spef=spef,
+            propagated=True, io_paths=False, extra=extra), f"{top} at {corner}")
+        got = dict(_METRIC.findall(out))
+        if not all(k in got for k in SLACKS):
+            raise ToolError(f"OpenSTA printed no slacks for {top} at {corner}",
+                            f"see {Path(workdir) / f'sta_{corner}.log'}")
         slacks[corner] = {k: float(got[k]) for k in SLACKS}
         if hold_margin is not None:
-            text = r.stdout.split("min_delay/hold group", 1)
+            text = out.split("min_delay/hold group", 1)
             if len(text) == 2:
                 short |= {(m.group(1), m.group(2)) for m in _END_ROW.finditer(text[1])}
     return CornerTiming(slacks, frozenset(short))
@@ -195,24 +204,18 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
         lines += [f'puts "PORT_PATH {kind} {name}"',
                   f"report_checks -path_delay max -{'from' if kind == 'in' else 'to'}"
                   f" {ports} -digits 3"]
-    tcl = Path(workdir) / f"ports_{corner}.tcl"
-    log = Path(workdir) / f"ports_{corner}.log"
-    script = sta_script(str(pdk.liberty(corner)), netlist, top, period, clock,
-                        netlist_ports(src), pdk.data, spef=spef, propagated=True,
-                        io_paths=True, extra=tuple(lines))
-    tcl.write_text(script)
-    r = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True, text=True,
-                       check=False, stdin=subprocess.DEVNULL)
-    log.write_text(r.stdout + r.stderr)
-    if r.returncode != 0 or "PORT_PATH" not in r.stdout:
-        tail = " | ".join((r.stdout + r.stderr).strip().splitlines()[-3:])
-        raise ToolError(f"OpenSTA failed on the ports of {top} at {corner} "
-                        f"(exit {r.returncode}); log {log}: {tail}")
+    stdout = _run_sta(sta, Path(workdir) / f"ports_{corner}.tcl", sta_script(
+        str(pdk.liberty(corner)), netlist, top, period, clock, netlist_ports(src), pdk.data,
+        spef=spef, propagated=True, io_paths=True, extra=tuple(lines)),
+        f"the ports of {top} at {corner}")
+    if "PORT_PATH" not in stdout:
+        raise ToolError(f"OpenSTA timed no port of {top} at {corner}",
+                        f"see {Path(workdir) / f'ports_{corner}.log'}")
     out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
-    marks = list(_MARK.finditer(r.stdout))
+    marks = list(_MARK.finditer(stdout))
     for k, m in enumerate(marks):
-        end = marks[k + 1].start() if k + 1 < len(marks) else len(r.stdout)
-        s = _SLACK.search(r.stdout, m.end(), end)
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(stdout)
+        s = _SLACK.search(stdout, m.end(), end)
         if s:
             slack = float(s.group(1))
             out[m.group(1)][m.group(2)] = slack if m.group(1) == "in" else period - slack
