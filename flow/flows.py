@@ -60,9 +60,10 @@ class TaalasFlow(SequentialFlow):
     NOT_IMPLEMENTED = [
         ("timing between blocks is a bound, not a check: every run sums each path between "
          "the core, the ROM macros and the data memory from measured segments (the core's "
-         "share from OpenSTA, the macros' read from ngspice, the memory bank's read) and "
-         "reports the clock that bounds, but the chip wires between blocks, the ROM port's "
-         "output mux and the memory's periphery are in no sum; the core's setup target is not "
+         "share from OpenSTA with its ports loaded by the chip wires, the macros' read from "
+         "ngspice, the memory bank's read, the wires' Elmore delay) and reports the clock that "
+         "bounds, but the wiring inside the ROM ports, the memory's periphery and the clock's "
+         "skew between blocks are in no sum; the core's setup target is not "
          "closed (the report gives the clock it runs at); FEOL DRC of the whole chip (each "
          "block's FEOL is checked on its own or on a tile) and LVS of the full ROM macros (per "
          "run a whole macro tile is LVS-checked); I/O pads",

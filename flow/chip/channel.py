@@ -3,7 +3,9 @@ net (left-edge packed, so nets that do not overlap share a track), met2 drops fr
 the channel's top side, met4 columns down to a block's edge pins, and exits at the channel's
 left end. Each layer carries one kind of wire only where nets could meet (met2 vertical at
 distinct pin x, met3 horizontal on distinct tracks, met4 vertical at distinct column x), so
-the wiring is short-free by construction and DRC decides the spacing."""
+the wiring is short-free by construction and DRC decides the spacing. Every net's metal (by
+layer and width) and cuts are recorded as they are drawn, in BlockLayout's wires/cuts form,
+so the chip's wires between blocks get the same parasitic estimate as a block's own."""
 
 from __future__ import annotations
 
@@ -33,6 +35,17 @@ class Channel:
         self.extent: dict[str, tuple[float, float]] = {}
         self.exits: list[str] = []
         self.n_tracks = 0
+        self.wires: dict[str, dict[tuple[str, float], float]] = {}
+        self.cuts: dict[str, dict[str, int]] = {}
+
+    def _wire(self, net: str, layer: str, w: float, length: float) -> None:
+        key = (layer, w)
+        by = self.wires.setdefault(net, {})
+        by[key] = by.get(key, 0.0) + abs(length)
+
+    def _cut(self, net: str, layer: str, k: int = 1) -> None:
+        by = self.cuts.setdefault(net, {})
+        by[layer] = by.get(layer, 0) + k
 
     @property
     def top(self) -> float:
@@ -63,6 +76,7 @@ class Channel:
     def draw_tracks(self, d: Drawer, left: float) -> None:
         for n, (lo, hi) in sorted(self.extent.items()):
             d.hwire("met3", max(lo, left), hi, self.track_y(n), self.g.m3_w)
+            self._wire(n, "met3", self.g.m3_w, hi - max(lo, left))
 
     def draw_left_pins(self, d: Drawer) -> dict[str, tuple[float, float]]:
         """A met3 pin at x = 0 on the track of every net that leaves at the left end."""
@@ -84,10 +98,14 @@ class Channel:
             g = self.g
             d.rect("met4", (x - g.m4_w / 2, ty - g.via3_end, x + g.m4_w / 2, y_top))
             d.cut("via3", x, ty)
+            self._wire(net, "met4", g.m4_w, y_top - ty + g.via3_end)
+            self._cut(net, "via3")
             return
         pw, ph = d.pad_size("met2", horizontal=False)
         d.rect("met2", (x - pw / 2, ty - ph / 2, x + pw / 2, y_top))
         d.cut("via2", x, ty)
+        self._wire(net, "met2", pw, y_top - ty + ph / 2)
+        self._cut(net, "via2")
 
     def draw_column(self, d: Drawer, net: str, x: float, y_pin: float, x_pin: float) -> None:
         """Met4 from the net's track down (or up) to y_pin, then met3 across to the pin at
@@ -98,5 +116,8 @@ class Channel:
         d.rect("met4", (x - g.m4_w / 2, lo - g.via3_end, x + g.m4_w / 2, hi + g.via3_end))
         d.cut("via3", x, ty)
         d.cut("via3", x, y_pin)
+        self._wire(net, "met4", g.m4_w, hi - lo + 2 * g.via3_end)
+        self._cut(net, "via3", 2)
         lo, hi = sorted((x, x_pin))
         d.hwire("met3", lo - g.via2_half, hi + g.m3_w, y_pin, g.m3_w)
+        self._wire(net, "met3", g.m3_w, hi - lo + g.via2_half + g.m3_w)

@@ -11,11 +11,17 @@ Segments and where they come from:
   has the clock's low phase (PRE is the clock), so it counts twice against the period; the
   address setup to the capturing edge; the output flop's clock to DOUT;
 - the data memory's bank read (regfile/timing: address in to bit line out, OpenSTA at tt,
-  so at ss it is short of the truth, which keeps the sum a lower bound).
+  so at ss it is short of the truth, which keeps the sum a lower bound);
+- the chip's wire between the blocks (chip/wires.py): the core's share is timed with the
+  wire's load on its pins (an input driven by the other block's real output cell: the ROM
+  port's output mux, the memory's read register), the cell's unloaded delay and the wire's
+  own Elmore delay are segments of their own.
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
-an upper bound): the chip's wires between the blocks, the ROM port's output mux, and the
-data memory's predecoder, global read bus and read registers' clock to output."""
+an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
+macros), the data memory's periphery (predecoder, global read bus, the wire from its
+read registers to its pins), and the skew of the chip's clock between blocks (each block's
+own tree is timed from its clock pin; the chip's clock net to the pins is not)."""
 
 from __future__ import annotations
 
@@ -48,29 +54,49 @@ def rom_read_timing(pdk: PdkConfig, arch: EngineArch, corners: tuple[str, ...],
 
 
 def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
-                     bank_read_ns: float | None, period: float,
-                     reg2reg_ns: float) -> dict[str, dict]:
+                     bank_read_ns: float | None, period: float, reg2reg_ns: float,
+                     wire_ns: dict[str, float] | None = None,
+                     drivers: dict[str, tuple[str, float]] | None = None) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
-    reaches no register in the core (absent from `ports`) leaves its path out."""
+    reaches no register in the core (absent from `ports`) leaves its path out. Per port
+    (bus, worst bit): `wire_ns` the chip wire's own delay (chip/wires.py), `drivers` the
+    cell in the other block that drives a core input and its unloaded delay (the loaded
+    part is in the core's share, port_timing with the chip's loads)."""
+    wire_ns, drivers = wire_ns or {}, drivers or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
+
+    def wire(port: str) -> dict[str, float]:
+        return {"chip wire": wire_ns[port]} if port in wire_ns else {}
+
+    def driver(port: str, what: str) -> dict[str, float]:
+        if port not in drivers:
+            return {}
+        cell, ns = drivers[port]
+        return {f"{what} ({cell}, unloaded)": ns}
+
     for kind, t in rom.items():
         seg[f"{kind} read in the clock's low phase"] = {
             "macro PRE to capture, x 2": 2 * t["setup_pre_ns"]}
         if f"{kind}_addr" in out:
             seg[f"core -> {kind} address"] = {"core to pin": out[f"{kind}_addr"],
+                                              **wire(f"{kind}_addr"),
                                               "macro address setup": t["setup_addr_ns"]}
         if f"{kind}_dout" in into:
             seg[f"{kind} data -> core"] = {
                 "macro clock to DOUT": max(t["sim_clk_to_q_ns"].values()),
+                **driver(f"{kind}_dout", "port output"), **wire(f"{kind}_dout"),
                 "core from pin": into[f"{kind}_dout"]}
     for port in ("ra", "rb"):
         if f"{port}_data" in into:
-            seg[f"data memory {port} read -> core"] = {"core from pin": into[f"{port}_data"]}
+            seg[f"data memory {port} read -> core"] = {
+                **driver(f"{port}_data", "read register clock to Q"), **wire(f"{port}_data"),
+                "core from pin": into[f"{port}_data"]}
         if bank_read_ns is not None and f"{port}_addr" in out:
             seg[f"core -> data memory {port} address"] = {
-                "core to pin": out[f"{port}_addr"], "bank read (tt)": bank_read_ns}
+                "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
+                "bank read (tt)": bank_read_ns}
     return {k: {"segments": v, "total_ns": sum(v.values())} for k, v in seg.items()}
 
 

@@ -234,4 +234,5 @@ def build_chip(pdk: PdkConfig, core: BlockLayout, dmem: BlockLayout,
                "channel_tracks": ch.n_tracks, "pins": len(pins), "nets": len(nets),
                "core_um2": core.width * core.height, "dmem_um2": dmem.width * dmem.height,
                **{f"{k}_um2": p.width * p.height for k, p in roms.items()}}
-    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out)
+    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
+                       wires=ch.wires, cuts=ch.cuts)

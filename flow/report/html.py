@@ -295,8 +295,9 @@ def _summary(d: RunData) -> list[str]:
     ib = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get("interblock")
     if ib:
         rows.append(["clock across blocks (paths between the core, ROM macros and data "
-                     "memory as sums of measured segments; chip wires not included, so an "
-                     "upper bound)",
+                     "memory as sums of measured segments, chip wires included; the wiring "
+                     "inside the ROM ports and the memory's periphery are not, so an upper "
+                     "bound)",
                      "; ".join(f"{1000 / v['period_ns']:.1f} MHz at {escape(c)}, bound by "
                                f"{escape(v['binding'])}" for c, v in ib.items())])
     return ["<h2>Summary</h2>", _table(rows)]
@@ -311,9 +312,12 @@ def _interblock_table(d: RunData) -> list[str]:
     rows = [[escape(name), escape(", ".join(f"{s} {v:.2f}" for s, v in p["segments"].items())),
              f"{p['total_ns']:.2f}", f"{1000 / p['total_ns']:.1f}"] for name, p in paths]
     return ["<p>Paths between blocks at tt (ns): the core's share from OpenSTA on its "
-            "layout, the ROM macros' read from ngspice at this run's bank shapes, the memory "
-            "bank's read from its own STA. Chip wires, the ROM port's output mux and the "
-            "memory's periphery are not in the sums.</p>",
+            "layout with each port loaded by its chip wire (an input driven through it by "
+            "the other block's output cell), the ROM macros' read from ngspice at this "
+            "run's bank shapes, the memory bank's read from its own STA, the driving cell's "
+            "unloaded delay and each chip wire's Elmore delay (its resistance and "
+            "capacitance from the metal drawn). The wiring inside the ROM ports, the "
+            "memory's periphery and clock skew between blocks are not in the sums.</p>",
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"])]
 
 

@@ -316,10 +316,11 @@ class ChipTop(Step):
         with ThreadPoolExecutor(max_workers=1) as spice:
             rom_job = spice.submit(rom_read_timing, pdk, arch, BOUND_CORNERS,
                                    d / "rom_timing")
-            core, closed, timing, ports = self._core(pdk, synthesised, module, clock, sta,
-                                                     period, d)
+            core, closed, timing = self._core(pdk, synthesised, module, clock, sta, period, d)
             chip, gds, drc, core_feol, lvs = self._chip(pdk, core, module, state_in, d)
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
+            ports, wire_ns, drivers, wires, met = self._ports(pdk, core, chip, module, clock,
+                                                              sta, period, d, BOUND_CORNERS)
             rom_t = rom_job.result()
         buffered = closed.buffered
         bank_read = state_in.metrics.get("taalas__dmem__bank_read_ns")   # a Decimal
@@ -328,7 +329,7 @@ class ChipTop(Step):
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
-                period - timing[c]["timing__setup__ws"])
+                period - timing[c]["timing__setup__ws"], wire_ns, drivers[c])
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
         m = chip.metrics
@@ -362,6 +363,9 @@ class ChipTop(Step):
             **{f"taalas__rom__{kind}_read_ns_{c}": t["setup_pre_ns"]
                for kind, by in rom_t.items() for c, t in by.items()},
             "taalas__chip__channel_tracks": m["channel_tracks"],
+            "taalas__chip__wire_max_mm": max(w.um for w in wires.values()) * 1e-3,
+            "taalas__chip__wire_max_pf": max(w.pf for w in wires.values()),
+            "taalas__chip__wire_max_elmore_ns": max(wire_ns.values()),
             "taalas__chip__pins": m["pins"],
             "taalas__drc__chip_beol__count": drc.violations,
             "taalas__drc__core_tile_feol__count": core_feol.violations,
@@ -376,6 +380,9 @@ class ChipTop(Step):
              "nets_buffered": buffered.nets_buffered, "resized": closed.resized,
              "hold_cells": closed.hold_cells,
              "interblock": interblock, "rom_timing": rom_t,
+             "chip_wires": {n: {"um": w.um, "ohm": w.ohm, "pf": w.pf,
+                                "receivers_pf": met.get(n)}
+                            for n, w in sorted(wires.items())},
              "spef": f"{module}.spef",
              "core_tile_um": CORE_TILE_UM, "drc_core_tile_feol": core_feol.by_rule,
              "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
@@ -385,16 +392,16 @@ class ChipTop(Step):
 
     def _core(self, pdk, synthesised, module: str, clock: str, sta: str, period: float,
               d: Path):
-        """The core laid out for timing, its STA (setup, hold) at every corner and its share
-        of every port path: (block, ClosedBlock, slacks per corner, port timing per
-        corner). The Verilog and SPEF the STA read are left in the step directory."""
+        """The core laid out for timing and its STA (setup, hold) at every corner: (block,
+        ClosedBlock, slacks per corner). The Verilog and SPEF the STA read are left in the
+        step directory (<module>.buffered.v, <module>.spef)."""
         from librelane.logging import info
 
         from taalas_flow.pnr.buffering import BufferPolicy
         from taalas_flow.pnr.closure import lay_out_for_timing
         from taalas_flow.pnr.netlist import write_verilog
         from taalas_flow.pnr.parasitics import write_spef
-        from taalas_flow.steps.sta import CORNERS, corner_timing, port_timing
+        from taalas_flow.steps.sta import corner_timing
 
         core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
         timed: list = []        # the timing of the layout the hold check last saw
@@ -415,11 +422,58 @@ class ChipTop(Step):
         write_block(core, d)
         # delay cells changed the layout the hold check timed: time the final one
         timing = (time_core(closed.net, core) if closed.hold_cells else timed[-1]).slacks
-        # the core's share of the paths through its ports (chip/timing.py adds the other
-        # blocks' share)
+        return core, closed, timing
+
+    def _ports(self, pdk, core, chip, module: str, clock: str, sta: str, period: float,
+               d: Path, bound_corners: tuple[str, ...]):
+        """The core's share of every path through its ports at every corner, timed with what
+        the chip puts on each port (chip/wires.py); per port (bus, worst bit) the chip wire's
+        Elmore delay; per bound corner and port the cell of the other block that drives it
+        with its unloaded delay; and every chip net's wire. chip/timing.py adds the other
+        blocks' share."""
+        from taalas_flow.chip.wires import CdlDrivers, chip_wires
+        from taalas_flow.pnr.block import cdl_names
+        from taalas_flow.rom.liberty import PdkLiberty
+        from taalas_flow.steps.sta import CORNERS, cell_delay, port_timing
+
+        spell = cdl_names(sorted(core.ports))
+        wires = chip_wires(pdk, chip)
+        inputs = {p for p, (x, _y) in core.ports.items() if x == 0.0 and p != clock}
+        walk = CdlDrivers(pdk, chip.cdl)
+        outside = walk.drivers_outside(chip.name, core.name, [spell[p] for p in inputs])
+        # what each net meets in the other blocks (every cell input on it, at any depth);
+        # a chip pin's net meets the config's stand-in for one gate
+        met = walk.receivers_pf(chip.name, core.name, [spell[p] for p in core.ports],
+                                PdkLiberty(pdk, "tt"))
+        stand_in = float(pdk.data["synthesis"]["output_load_pf"])
+        rx = {p: met[spell[p]] or stand_in for p in core.ports}
+        # an output charges its wire and what it meets; an input's driver its wire (the
+        # core's side of the net is in its SPEF)
+        loads = {p: wires[spell[p]].pf + (0.0 if p in inputs else rx[p])
+                 for p in core.ports if p != clock and spell[p] in wires}
+        drivers = {p: outside[spell[p]] for p in inputs if spell[p] in outside}
+        core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
         ports = {c: port_timing(sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
-                                c) for c in CORNERS}
-        return core, closed, timing, ports
+                                c, loads=loads, drivers=drivers) for c in CORNERS}
+
+        def bus(p: str) -> str:
+            return p.split("[", 1)[0]
+
+        wire_ns: dict[str, float] = {}
+        for p in loads:
+            wire_ns[bus(p)] = max(wire_ns.get(bus(p), 0.0),
+                                  wires[spell[p]].elmore_ns(stand_in if p in inputs else rx[p]))
+        (d / "cell_delay").mkdir(exist_ok=True)
+        by_corner: dict[str, dict[str, tuple[str, float]]] = {}
+        for c in bound_corners:
+            delay = {cp: cell_delay(sta, pdk, *cp, c, d / "cell_delay")
+                     for cp in sorted(set(drivers.values()))}
+            worst: dict[str, tuple[str, float]] = {}
+            for p, cp in drivers.items():
+                if bus(p) not in worst or delay[cp] > worst[bus(p)][1]:
+                    worst[bus(p)] = (cp[0], delay[cp])
+            by_corner[c] = worst
+        return ports, wire_ns, by_corner, wires, {spell[p]: rx[p] for p in core.ports}
 
     def _chip(self, pdk, core, module: str, state_in: State, d: Path):
         """The chip assembled from the core and the blocks the earlier steps wrote, and its

@@ -31,11 +31,14 @@ def sta_script(
     liberty: str, netlist: str, top: str, period: float, clock_port: str | None,
     ports: list[str], cfg: dict, spef: str | None = None, propagated: bool = False,
     io_paths: bool = True, extra: tuple[str, ...] = (),
+    loads: dict[str, float] | None = None, drivers: dict[str, tuple[str, str]] | None = None,
 ) -> str:
     """The OpenSTA script; with `spef`, the nets' parasitics are read from it; with
     `propagated`, clock arrival comes through the netlist's clock tree (its buffers and
     wires) instead of an ideal clock; without `io_paths` the ports get no input or output
-    delay, so only register-to-register paths are timed."""
+    delay, so only register-to-register paths are timed. `loads` (pF) and `drivers` ((cell,
+    pin) of the library without its prefix) replace the config's load and driving cell on
+    the ports they name (bits as `name[i]`)."""
     syn = cfg["synthesis"]
     clk = clock_port if clock_port in ports else None
     lines = [
@@ -55,6 +58,9 @@ def sta_script(
            "set_output_delay 0 -clock clk [all_outputs]"] if io_paths else []),
         f"set_driving_cell -lib_cell {syn['driving_cell']} -pin {syn['driving_pin']} [all_inputs]",
         f"set_load {syn['output_load_pf']} [all_outputs]",
+        *(f"set_driving_cell -lib_cell {cfg['std_cell_library']}__{c} -pin {pin} "
+          f"[get_ports {{{p}}}]" for p, (c, pin) in sorted((drivers or {}).items())),
+        *(f"set_load {c:.6f} [get_ports {{{p}}}]" for p, c in sorted((loads or {}).items())),
         "report_checks -path_delay max -fields {slew cap input_pins} -digits 3",
         "report_checks -path_delay min -digits 3",
         "set ws [sta::worst_slack -max]",
@@ -188,13 +194,19 @@ _SLACK = re.compile(r"^\s*([-\d.]+)\s+slack \((?:MET|VIOLATED)\)", re.M)
 
 
 def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
-                clock: str, workdir, corner: str) -> dict[str, dict[str, float]]:
+                clock: str, workdir, corner: str, loads: dict[str, float] | None = None,
+                drivers: dict[str, tuple[str, str]] | None = None,
+                ) -> dict[str, dict[str, float]]:
     """The block's share of every path through its ports, per port (bus) at one corner (ns,
     clock propagated through the block's own tree): for an input, how long after the
     chip's clock edge its value may arrive at the pin (the slack with the input launched at
     that edge); for an output, when its worst bit settles after that edge. These are what a
     neighbouring block's clock-to-output time and setup, plus the chip wire between them,
-    are budgeted against; a port whose bits reach no register (or come from none) is absent."""
+    are budgeted against; a port whose bits reach no register (or come from none) is absent.
+    With `loads` and `drivers` (sta_script's), each port bit is timed with what the chip
+    puts on it: an output charging its wire, an input driven through its wire by the cell
+    that drives it (OpenSTA adds that cell's load-dependent delay; cell_delay gives the
+    rest)."""
     src = Path(netlist).read_text()
     buses = [(m.group(1).removesuffix("put"), m.group(3), bool(m.group(2)))
              for m in _PORT_BUS.finditer(src) if m.group(3) != clock]
@@ -206,7 +218,8 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
                   f" {ports} -digits 3"]
     stdout = _run_sta(sta, Path(workdir) / f"ports_{corner}.tcl", sta_script(
         str(pdk.liberty(corner)), netlist, top, period, clock, netlist_ports(src), pdk.data,
-        spef=spef, propagated=True, io_paths=True, extra=tuple(lines)),
+        spef=spef, propagated=True, io_paths=True, extra=tuple(lines), loads=loads,
+        drivers=drivers),
         f"the ports of {top} at {corner}")
     if "PORT_PATH" not in stdout:
         raise ToolError(f"OpenSTA timed no port of {top} at {corner}",
@@ -220,3 +233,41 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
             slack = float(s.group(1))
             out[m.group(1)][m.group(2)] = slack if m.group(1) == "in" else period - slack
     return out
+
+
+def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
+               load_pf: float = 0.0) -> float:
+    """Worst delay (ns) from any input of one library cell to its output `pin` into
+    `load_pf`, inputs switching ideally at the clock edge (a flop's from its clock): what
+    OpenSTA leaves out of an input's arrival when the port has that cell as its driving cell
+    (it adds only the delay the load causes)."""
+    from taalas_flow.layout.stdcells import StdCellLibrary
+
+    directions = StdCellLibrary(pdk).cell(cell).directions
+    ins = sorted(p for p, d in directions.items() if d == "INPUT")     # power pins: INOUT
+    clk = "CLK" if "CLK" in ins else None
+    full = f"{pdk.data['std_cell_library']}__{cell}"
+    conns = ", ".join([f".{p}({p})" for p in ins] + [f".{pin}(y_out)"])
+    name = f"delay_{cell}_{pin}"
+    v = Path(workdir) / f"{name}_{corner}.v"
+    v.write_text(f"module {name} ({', '.join(ins)}, y_out);\n"
+                 f"  input {', '.join(ins)};\n  output y_out;\n"
+                 f"  {full} u ({conns});\nendmodule\n")
+    period = 100.0
+    script = "\n".join([
+        f"read_liberty {{{pdk.liberty(corner)}}}", f"read_verilog {{{v}}}",
+        f"link_design {name}",
+        (f"create_clock -name clk -period {period} [get_ports {clk}]" if clk
+         else f"create_clock -name clk -period {period}"),
+        *([f"set_input_delay 0 -clock clk [get_ports {{{' '.join(p for p in ins if p != clk)}}}]"]
+          if [p for p in ins if p != clk] else []),
+        "set_output_delay 0 -clock clk [get_ports y_out]",
+        f"set_load {load_pf:.6f} [get_ports y_out]",
+        "report_checks -path_delay max -to [get_ports y_out] -digits 4", "exit", ""])
+    out = _run_sta(sta, Path(workdir) / f"{name}_{corner}.tcl", script,
+                   f"the delay of {cell} at {corner}")
+    s = _SLACK.search(out)
+    if not s:
+        raise ToolError(f"OpenSTA timed no path through {cell} at {corner}",
+                        f"see {Path(workdir) / f'{name}_{corner}.log'}")
+    return period - float(s.group(1))

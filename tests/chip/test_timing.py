@@ -32,3 +32,22 @@ def test_paths_without_a_measurement_are_left_out() -> None:
     assert set(p) == {"core register to register", "data memory ra read -> core"}
     assert binding_path(p) == ("core register to register", 20.0)
 
+
+
+def test_wire_and_driver_segments_join_their_paths() -> None:
+    """The chip wire's delay on every path through a port that has one, the other block's
+    driving cell (unloaded) on the paths into the core; nothing on ports without them."""
+    wires = {"wrom_addr": 0.2, "wrom_dout": 0.5, "ra_data": 0.3, "ra_addr": 0.1}
+    drivers = {"wrom_dout": ("mux2_1", 0.25), "ra_data": ("dfxtp_2", 0.27)}
+    bare = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
+    p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0, wire_ns=wires,
+                         drivers=drivers)
+    added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
+    assert added["core -> wrom address"] == pytest.approx(0.2)
+    assert added["wrom data -> core"] == pytest.approx(0.75)
+    assert added["data memory ra read -> core"] == pytest.approx(0.57)
+    assert added["core -> data memory ra address"] == pytest.approx(0.1)
+    for k in ("core register to register", "data memory rb read -> core",
+              "core -> data memory rb address", "wrom read in the clock's low phase"):
+        assert added[k] == 0.0, k
+    assert p["wrom data -> core"]["segments"]["port output (mux2_1, unloaded)"] == 0.25

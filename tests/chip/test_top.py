@@ -124,3 +124,47 @@ def test_chip_personalisation_is_the_via_layer_only(chip, tiny_q4) -> None:
     lib.write_gds(str(d / "chip_moved.gds"), timestamp=GDS_TIMESTAMP)
     assert not xor_gds(d / "chip.gds", d / "chip_moved.gds",
                        pdk.personalisation_gds_layers).only_allowed
+
+
+def test_chip_wires_and_the_cells_that_drive_them(chip) -> None:
+    """Every net between blocks has its drawn wire priced (longer wire, more capacitance),
+    and the CDL walk finds the cell in the other block driving each core input: the
+    memory's read registers, the ROM port's output logic; a net only the core drives (an
+    address) has no driver outside it."""
+    from taalas_flow.chip.wires import CdlDrivers, chip_wires
+
+    pdk, _d, top, pw = chip
+    wires = chip_wires(pdk, top)
+    between = [f"ra_data_{i}_" for i in range(16)] + [f"prom_dout_{i}_" for i in range(pw)] \
+        + ["ra_addr_0_", "we"]
+    assert set(between) <= set(wires)
+    by_len = sorted(wires.values(), key=lambda w: w.um)
+    assert by_len[0].pf < by_len[-1].pf and by_len[0].ohm < by_len[-1].ohm
+    assert all(w.elmore_ns(0.0175) > 0 for w in wires.values())
+    found = CdlDrivers(pdk, top.cdl).drivers_outside("chip", "core", between)
+    lib = CdlDrivers(pdk, top.cdl).lib
+    for i in range(16):
+        cell, pin = found[f"ra_data_{i}_"]
+        assert cell.startswith("dfxtp") and pin == "Q", (i, cell, pin)
+    for i in range(pw):
+        cell, pin = found[f"prom_dout_{i}_"]
+        assert lib.cell(cell).directions[pin] == "OUTPUT"
+    assert "ra_addr_0_" not in found and "we" not in found
+
+
+def test_what_a_core_output_meets_in_the_other_blocks(chip) -> None:
+    """A word-address bit reaches every bank's decoder, so the core drives far more than
+    one gate on it; the write enable meets only the memory's logic; an observation output
+    (a chip pin) meets no cell at all."""
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    pdk, _d, top, _pw = chip
+    lib = PdkLiberty(pdk, "tt")
+    walk = CdlDrivers(pdk, top.cdl)
+    met = walk.receivers_pf("chip", "core", ["ra_addr_0_", "we", "prom_addr_0_", "obs_0_"], lib)
+    smallest = min(lib.capacitance("inv_1", "A"), lib.capacitance("nand2_1", "A"))
+    assert met["obs_0_"] == 0.0
+    assert met["ra_addr_0_"] >= PLAN.banks * smallest
+    assert 0.0 < met["we"] < met["ra_addr_0_"] / 4
+    assert met["prom_addr_0_"] > 0.0

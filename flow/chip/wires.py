@@ -1,0 +1,162 @@
+"""The chip's wires between its blocks, as the timing across blocks sees them: each chip net's
+resistance and capacitance from its metal as drawn (chip/channel.py records it, pnr/parasitics
+prices it with the tech LEF's per-layer numbers), and, by walking the chip's CDL down the
+block hierarchy, the standard cell in the neighbouring block that drives it and the cell
+inputs it meets there (their liberty capacitance).
+
+What a path across blocks gets from them (chip/timing.py, steps/sta.port_timing):
+- the driver charges the whole net: a core output is timed with the wire's capacitance plus
+  every cell input it meets in the other blocks (a memory address bit reaches every bank's
+  decoder); a core input with the cell that really drives it in the other block (its
+  liberty arc, so a register's clock to Q is in the arrival) loaded by the wire;
+- the wire's own delay, Elmore on a uniformly distributed RC line into what it meets:
+  R_w x (C_w / 2 + C_rx); a net that meets no cell (a chip pin) counts the config's
+  output_load_pf, the stand-in for one gate input used wherever a block's pin is loaded.
+Not modelled: coupling between tracks (left-edge packing keeps a full spacing between
+neighbours) and the other block's own wiring of the net beyond its pin."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taalas_flow.layout.cdl import cdl_subckts, subckt_pins
+from taalas_flow.layout.stdcells import StdCellLibrary
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.pnr.block import BlockLayout
+from taalas_flow.pnr.parasitics import net_rc
+
+
+@dataclass(frozen=True)
+class ChipWire:
+    ohm: float
+    pf: float
+    um: float            # metal drawn, all layers
+
+    def elmore_ns(self, load_pf: float) -> float:
+        """Delay of the distributed line into `load_pf` (ohm x pF is ps)."""
+        return self.ohm * (self.pf / 2 + load_pf) * 1e-3
+
+
+def chip_wires(pdk: PdkConfig, chip: BlockLayout) -> dict[str, ChipWire]:
+    """Every chip net's wire (build_chip's BlockLayout: its wires/cuts)."""
+    out = {}
+    for net in chip.wires:
+        r, c = net_rc(pdk, chip, net)
+        out[net] = ChipWire(r, c, sum(chip.wires[net].values()))
+    return out
+
+
+class CdlDrivers:
+    """Which standard cell output drives a net of a subcircuit, through any depth of
+    hierarchy, in one generated CDL (subcircuit instances X<name> <nets...> <cell>)."""
+
+    def __init__(self, pdk: PdkConfig, cdl: str) -> None:
+        self.subckts = cdl_subckts(cdl)
+        self.std_prefix = str(pdk.data["std_cell_library"]) + "__"
+        self.lib = StdCellLibrary(pdk)
+        self._pins: dict[str, list[str]] = {}
+        self._index: dict[str, dict[str, list[tuple[str, int]]]] = {}
+        self._memo: dict[tuple[str, str], tuple[str, str] | None] = {}
+
+    def pins(self, cell: str) -> list[str]:
+        if cell not in self._pins:
+            self._pins[cell] = subckt_pins(self.subckts[cell])
+        return self._pins[cell]
+
+    def _instances(self, subckt: str) -> dict[str, list[tuple[str, int]]]:
+        """net -> [(child cell, pin position)] of one subcircuit's X instances."""
+        if subckt not in self._index:
+            text = self.subckts[subckt]
+            joined = re.sub(r"\n\+", " ", text)
+            idx: dict[str, list[tuple[str, int]]] = {}
+            for line in joined.split("\n")[1:]:
+                tok = line.split()
+                if not tok or not tok[0].upper().startswith("X"):
+                    continue
+                tok = [t for t in tok if "=" not in t]
+                cell, nets = tok[-1], tok[1:-1]
+                for i, n in enumerate(nets):
+                    idx.setdefault(n, []).append((cell, i))
+            self._index[subckt] = idx
+        return self._index[subckt]
+
+    def std_cell(self, cell: str) -> str | None:
+        """The library's short name (buf_4) of a standard-cell subcircuit, whatever block
+        prefix it carries; None for any other subcircuit."""
+        k = cell.find(self.std_prefix)
+        return cell[k + len(self.std_prefix):] if k >= 0 else None
+
+    def driver(self, subckt: str, net: str) -> tuple[str, str] | None:
+        """(cell short name, output pin) of the standard cell driving `net` of `subckt`."""
+        key = (subckt, net)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None           # a loop in the hierarchy finds nothing
+        found = None
+        for cell, i in self._instances(subckt).get(net, []):
+            if cell not in self.subckts:
+                continue
+            pin = self.pins(cell)[i]
+            short = self.std_cell(cell)
+            if short is not None:
+                if self.lib.has(short) and \
+                        self.lib.cell(short).directions.get(pin) == "OUTPUT":
+                    found = (short, pin)
+            else:
+                found = self.driver(cell, pin)
+            if found:
+                break
+        self._memo[key] = found
+        return found
+
+    def input_pf(self, subckt: str, net: str, liberty) -> float:
+        """Liberty capacitance of every standard-cell input on `net` of `subckt`, at any depth
+        (a ROM macro's cells at device level count as the cells they are)."""
+        key = ("pf", subckt, net)
+        if key in self._memo:
+            return self._memo[key]          # type: ignore[return-value]
+        self._memo[key] = 0.0               # type: ignore[assignment]
+        total = 0.0
+        for cell, i in self._instances(subckt).get(net, []):
+            if cell not in self.subckts:
+                continue
+            pin = self.pins(cell)[i]
+            short = self.std_cell(cell)
+            if short is None:
+                total += self.input_pf(cell, pin, liberty)
+            elif self.lib.has(short) and self.lib.cell(short).directions.get(pin) == "INPUT":
+                total += liberty.capacitance(short, pin)
+        self._memo[key] = total             # type: ignore[assignment]
+        return total
+
+    def _top_instances(self, top: str, skip: str) -> dict[str, list[tuple[str, int]]]:
+        inst: dict[str, list[tuple[str, int]]] = {}
+        joined = re.sub(r"\n\+", " ", self.subckts[top])
+        for line in joined.split("\n")[1:]:
+            tok = [t for t in line.split() if "=" not in t]
+            if tok and tok[0].upper().startswith("X") and tok[-1] != skip:
+                for i, n in enumerate(tok[1:-1]):
+                    inst.setdefault(n, []).append((tok[-1], i))
+        return inst
+
+    def receivers_pf(self, top: str, skip: str, nets: list[str], liberty) -> dict[str, float]:
+        """For each of `nets` of `top`, the input capacitance it meets in the instances of
+        `top` other than `skip`: what the block being timed drives beyond the chip wire."""
+        inst = self._top_instances(top, skip)
+        return {n: sum(self.input_pf(cell, self.pins(cell)[i], liberty)
+                       for cell, i in inst.get(n, []) if cell in self.subckts)
+                for n in nets}
+
+    def drivers_outside(self, top: str, skip: str, nets: list[str]) -> dict[str, tuple[str, str]]:
+        """For each of `nets` of `top`, the standard cell driving it from an instance of `top`
+        other than `skip` (the block being timed); nets nothing else drives are left out."""
+        inst = self._top_instances(top, skip)
+        out = {}
+        for n in nets:
+            for cell, i in inst.get(n, []):
+                got = self.driver(cell, self.pins(cell)[i]) if cell in self.subckts else None
+                if got:
+                    out[n] = got
+                    break
+        return out
