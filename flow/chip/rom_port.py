@@ -32,6 +32,7 @@ from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
+from taalas_flow.pnr.parasitics import wire_tables
 from taalas_flow.rom.lef import macro_pins
 from taalas_flow.rom.predecode import PredecodePlan
 
@@ -276,7 +277,10 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
                "logic_area_um2": logic.width * logic.height,
                "banks_area_um2": sum((s[1][0] - s[0][0]) * (s[1][1] - s[0][1])
                                      for s in sizes.values())}
-    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out)
+    blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
+                      wires=ch.wires, cuts=ch.cuts)
+    blk.net_pf = wire_tables(pdk, blk, logic)
+    return blk
 
 
 def logic_source(port_verilog: str, module: str) -> str:

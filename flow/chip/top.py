@@ -31,6 +31,7 @@ from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
+from taalas_flow.pnr.parasitics import wire_tables
 
 POWER = ("VGND", "VPWR", "VNB")
 
@@ -234,5 +235,7 @@ def build_chip(pdk: PdkConfig, core: BlockLayout, dmem: BlockLayout,
                "channel_tracks": ch.n_tracks, "pins": len(pins), "nets": len(nets),
                "core_um2": core.width * core.height, "dmem_um2": dmem.width * dmem.height,
                **{f"{k}_um2": p.width * p.height for k, p in roms.items()}}
-    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
+    chip = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
                        wires=ch.wires, cuts=ch.cuts)
+    chip.net_pf = wire_tables(pdk, chip, dmem, *roms.values())
+    return chip

@@ -1,19 +1,22 @@
 """The chip's wires between its blocks, as the timing across blocks sees them: each chip net's
 resistance and capacitance from its metal as drawn (chip/channel.py records it, pnr/parasitics
 prices it with the tech LEF's per-layer numbers), and, by walking the chip's CDL down the
-block hierarchy, the standard cell in the neighbouring block that drives it and the cell
-inputs it meets there (their liberty capacitance).
+block hierarchy, the standard cell in the neighbouring block that drives it and what it
+meets there (its cell inputs' liberty capacitance, the blocks' own wiring of it).
 
 What a path across blocks gets from them (chip/timing.py, steps/sta.port_timing):
-- the driver charges the whole net: a core output is timed with the wire's capacitance plus
-  every cell input it meets in the other blocks (a memory address bit reaches every bank's
-  decoder); a core input with the cell that really drives it in the other block (its
-  liberty arc, so a register's clock to Q is in the arrival) loaded by the wire;
-- the wire's own delay, Elmore on a uniformly distributed RC line into what it meets:
+- the driver charges the whole net: a core output is timed with the chip wire's capacitance
+  plus what the net meets in the other blocks, every cell input on it and those blocks' own
+  wiring of it (BlockLayout.net_pf: a memory address bit reaches every bank's decoder
+  through the memory's bus, channels and columns); a core input with the cell that really
+  drives it in the other block (its liberty arc, so a register's clock to Q is in the
+  arrival) loaded by the wire;
+- the chip wire's own delay, Elmore on a uniformly distributed RC line into what it meets:
   R_w x (C_w / 2 + C_rx); a net that meets no cell (a chip pin) counts the config's
   output_load_pf, the stand-in for one gate input used wherever a block's pin is loaded.
 Not modelled: coupling between tracks (left-edge packing keeps a full spacing between
-neighbours) and the other block's own wiring of the net beyond its pin."""
+neighbours), and the resistance of the other block's wiring of the net (its capacitance is
+in the load; its RC delay inside the block is not)."""
 
 from __future__ import annotations
 
@@ -48,11 +51,15 @@ def chip_wires(pdk: PdkConfig, chip: BlockLayout) -> dict[str, ChipWire]:
 
 
 class CdlDrivers:
-    """Which standard cell output drives a net of a subcircuit, through any depth of
-    hierarchy, in one generated CDL (subcircuit instances X<name> <nets...> <cell>)."""
+    """Which standard cell output drives a net of a subcircuit, and what the net meets,
+    through any depth of hierarchy, in one generated CDL (subcircuit instances X<name>
+    <nets...> <cell>)."""
 
-    def __init__(self, pdk: PdkConfig, cdl: str) -> None:
+    def __init__(self, pdk: PdkConfig, cdl: str,
+                 net_pf: dict[str, dict[str, float]] | None = None) -> None:
+        """`net_pf`: the blocks' own wire per port net (BlockLayout.net_pf, merged)."""
         self.subckts = cdl_subckts(cdl)
+        self.net_pf = net_pf or {}
         self.std_prefix = str(pdk.data["std_cell_library"]) + "__"
         self.lib = StdCellLibrary(pdk)
         self._pins: dict[str, list[str]] = {}
@@ -110,25 +117,27 @@ class CdlDrivers:
         self._memo[key] = found
         return found
 
-    def input_pf(self, subckt: str, net: str, liberty) -> float:
-        """Liberty capacitance of every standard-cell input on `net` of `subckt`, at any depth
-        (a ROM macro's cells at device level count as the cells they are)."""
-        key = ("pf", subckt, net)
+    def meets(self, subckt: str, net: str, liberty) -> tuple[float, float]:
+        """(pF of cell inputs, pF of wire) on `net` of `subckt`, at any depth: every
+        standard-cell input's liberty capacitance (a ROM macro's cells at device level
+        count as the cells they are) and every block's own wiring of the net (net_pf)."""
+        key = ("meets", subckt, net)
         if key in self._memo:
             return self._memo[key]          # type: ignore[return-value]
-        self._memo[key] = 0.0               # type: ignore[assignment]
-        total = 0.0
+        self._memo[key] = (0.0, 0.0)        # type: ignore[assignment]
+        pins, wire = 0.0, self.net_pf.get(subckt, {}).get(net, 0.0)
         for cell, i in self._instances(subckt).get(net, []):
             if cell not in self.subckts:
                 continue
             pin = self.pins(cell)[i]
             short = self.std_cell(cell)
             if short is None:
-                total += self.input_pf(cell, pin, liberty)
+                p, w = self.meets(cell, pin, liberty)
+                pins, wire = pins + p, wire + w
             elif self.lib.has(short) and self.lib.cell(short).directions.get(pin) == "INPUT":
-                total += liberty.capacitance(short, pin)
-        self._memo[key] = total             # type: ignore[assignment]
-        return total
+                pins += liberty.capacitance(short, pin)
+        self._memo[key] = (pins, wire)      # type: ignore[assignment]
+        return pins, wire
 
     def _top_instances(self, top: str, skip: str) -> dict[str, list[tuple[str, int]]]:
         inst: dict[str, list[tuple[str, int]]] = {}
@@ -140,13 +149,17 @@ class CdlDrivers:
                     inst.setdefault(n, []).append((tok[-1], i))
         return inst
 
-    def receivers_pf(self, top: str, skip: str, nets: list[str], liberty) -> dict[str, float]:
-        """For each of `nets` of `top`, the input capacitance it meets in the instances of
-        `top` other than `skip`: what the block being timed drives beyond the chip wire."""
+    def beyond(self, top: str, skip: str, nets: list[str], liberty
+               ) -> dict[str, tuple[float, float]]:
+        """For each of `nets` of `top`, what it meets in the instances of `top` other than
+        `skip` (meets()): what the block being timed drives beyond the chip wire."""
         inst = self._top_instances(top, skip)
-        return {n: sum(self.input_pf(cell, self.pins(cell)[i], liberty)
-                       for cell, i in inst.get(n, []) if cell in self.subckts)
-                for n in nets}
+        out = {}
+        for n in nets:
+            got = [self.meets(cell, self.pins(cell)[i], liberty)
+                   for cell, i in inst.get(n, []) if cell in self.subckts]
+            out[n] = (sum(p for p, _w in got), sum(w for _p, w in got))
+        return out
 
     def drivers_outside(self, top: str, skip: str, nets: list[str]) -> dict[str, tuple[str, str]]:
         """For each of `nets` of `top`, the standard cell driving it from an instance of `top`

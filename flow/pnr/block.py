@@ -78,6 +78,10 @@ class BlockLayout:
     # met2 power straps (net, x), which run the block's full height.
     ports: dict[str, tuple[float, float]] = field(default_factory=dict)
     straps: list[tuple[str, float]] = field(default_factory=list)
+    # For a block assembled from others: the wire capacitance (pF) of the port nets of it and
+    # of every block under it, by subcircuit and CDL net name (pnr/parasitics.wire_tables),
+    # so a parent that drives one of its ports can add up the whole net's wire.
+    net_pf: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass

@@ -75,6 +75,25 @@ def net_rc(pdk: PdkConfig, block: BlockLayout, net: str) -> tuple[float, float]:
     return r, c
 
 
+def port_wire_pf(pdk: PdkConfig, block: BlockLayout) -> dict[str, float]:
+    """Wire capacitance (pF) of each of the block's port nets that it wires itself, by the
+    port's CDL name."""
+    from taalas_flow.pnr.block import cdl_names
+
+    spell = cdl_names(sorted(block.ports))
+    return {spell[p]: net_rc(pdk, block, p)[1] for p in block.ports if p in block.wires}
+
+
+def wire_tables(pdk: PdkConfig, block: BlockLayout, *children: BlockLayout
+                ) -> dict[str, dict[str, float]]:
+    """BlockLayout.net_pf for `block` assembled from `children`: its own port nets' wire and
+    every child's tables (a child laid out by build_block has only its own)."""
+    out = {block.name: port_wire_pf(pdk, block)}
+    for c in children:
+        out.update(c.net_pf or {c.name: port_wire_pf(pdk, c)})
+    return out
+
+
 def _spef_name(name: str, plain: bool) -> str:
     """A netlist name in SPEF: bus bits of declared vectors stay `a[0]`; Verilog escaped
     identifiers get their special characters escaped."""

@@ -41,6 +41,7 @@ from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
+from taalas_flow.pnr.parasitics import wire_tables
 from taalas_flow.regfile.memory import MemoryPlan
 
 # A column's own ports (met2 pins, one per bank): build_column names them <port>_<bank>.
@@ -273,4 +274,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
                "logic_width_um": logic.width if logic else 0.0,
                "logic_height_um": logic.height if logic else 0.0,
                "interface_height_um": iface.height, "ports": len(ports)}
-    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out)
+    blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
+                      wires=ch.wires, cuts=ch.cuts)
+    blk.net_pf = wire_tables(pdk, blk, column, iface, *([logic] if logic else []))
+    return blk

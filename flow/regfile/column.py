@@ -13,6 +13,7 @@ from taalas_flow.layout.cdl import cdl_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, cdl_names
+from taalas_flow.pnr.parasitics import wire_tables
 from taalas_flow.regfile.layout import OWN_PORTS
 
 
@@ -83,5 +84,9 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
     ports.update({p: (x0 + at[p][0], 0.0) for p in shared})
     metrics = {"banks": n, "width_um": width, "height_um": height,
                "channel_um": x0, "area_um2": width * height}
-    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=ports,
-                       straps=[(nn, x0 + sx) for nn, sx in bank.straps])
+    blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=ports,
+                      straps=[(nn, x0 + sx) for nn, sx in bank.straps])
+    # the banks' own wiring of the ports that run through them (the short met2/met3 enables
+    # drawn here are not priced)
+    blk.net_pf = wire_tables(pdk, blk, bank)
+    return blk

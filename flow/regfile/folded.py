@@ -19,6 +19,7 @@ from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry
+from taalas_flow.pnr.parasitics import wire_tables
 from taalas_flow.regfile.array import ENGINE_PORT, POWER, build_array
 from taalas_flow.regfile.memory import MemoryPlan
 
@@ -97,11 +98,15 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
 
     # Bus lines, stubs, bottom pins.
     ports = sorted(n for n in nets if ENGINE_PORT.fullmatch(n))
+    wires: dict[str, dict[tuple[str, float], float]] = {}
     for n in nets:
         x = bus_x[n]
         taps = [yp + p.ports[n][1] for p, yp in zip(parts, ys, strict=True) if n in p.ports]
         lo = 0.0 if n in ports else min(taps) - g.via3_end
         d.vwire("met4", x, lo, max(taps) + g.via3_end, g.m4_w)
+        stub = xs + g.m3_w - (x - g.via2_half)
+        wires[n] = {("met4", g.m4_w): max(taps) + g.via3_end - lo,
+                    ("met3", g.m3_w): len(taps) * stub}
         for ty in taps:
             d.cut("via3", x, ty)
             d.hwire("met3", x - g.via2_half, xs + g.m3_w, ty, g.m3_w)
@@ -126,6 +131,9 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
                "stripe_widths_um": [p.width for p in parts],
                "channel_tracks": max(p.metrics["channel_tracks"] for p in parts)}
     # straps: the power spines (met4, chip.ring_w wide, pinned at the bottom edge)
-    return BlockLayout(name, lib, "\n".join(lines), width, height, metrics,
-                       ports={n: (bus_x[n], 0.0) for n in ports},
-                       straps=[("VGND", x_gnd), ("VPWR", x_pwr)])
+    blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics,
+                      ports={n: (bus_x[n], 0.0) for n in ports},
+                      straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires,
+                      cuts={n: {"via3": sum(n in p.ports for p in parts)} for n in nets})
+    blk.net_pf = wire_tables(pdk, blk, *parts)
+    return blk

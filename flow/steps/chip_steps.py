@@ -381,7 +381,8 @@ class ChipTop(Step):
              "hold_cells": closed.hold_cells,
              "interblock": interblock, "rom_timing": rom_t,
              "chip_wires": {n: {"um": w.um, "ohm": w.ohm, "pf": w.pf,
-                                "receivers_pf": met.get(n)}
+                                "beyond_pins_pf": met.get(n, (0.0, 0.0))[0],
+                                "beyond_wire_pf": met.get(n, (0.0, 0.0))[1]}
                             for n, w in sorted(wires.items())},
              "spef": f"{module}.spef",
              "core_tile_um": CORE_TILE_UM, "drc_core_tile_feol": core_feol.by_rule,
@@ -439,14 +440,14 @@ class ChipTop(Step):
         spell = cdl_names(sorted(core.ports))
         wires = chip_wires(pdk, chip)
         inputs = {p for p, (x, _y) in core.ports.items() if x == 0.0 and p != clock}
-        walk = CdlDrivers(pdk, chip.cdl)
+        walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
         outside = walk.drivers_outside(chip.name, core.name, [spell[p] for p in inputs])
-        # what each net meets in the other blocks (every cell input on it, at any depth);
-        # a chip pin's net meets the config's stand-in for one gate
-        met = walk.receivers_pf(chip.name, core.name, [spell[p] for p in core.ports],
-                                PdkLiberty(pdk, "tt"))
+        # what each net meets in the other blocks (every cell input on it and their wiring
+        # of it, at any depth); a chip pin's net meets the config's stand-in for one gate
+        met = walk.beyond(chip.name, core.name, [spell[p] for p in core.ports],
+                          PdkLiberty(pdk, "tt"))
         stand_in = float(pdk.data["synthesis"]["output_load_pf"])
-        rx = {p: met[spell[p]] or stand_in for p in core.ports}
+        rx = {p: sum(met[spell[p]]) or stand_in for p in core.ports}
         # an output charges its wire and what it meets; an input's driver its wire (the
         # core's side of the net is in its SPEF)
         loads = {p: wires[spell[p]].pf + (0.0 if p in inputs else rx[p])
@@ -473,7 +474,7 @@ class ChipTop(Step):
                 if bus(p) not in worst or delay[cp] > worst[bus(p)][1]:
                     worst[bus(p)] = (cp[0], delay[cp])
             by_corner[c] = worst
-        return ports, wire_ns, by_corner, wires, {spell[p]: rx[p] for p in core.ports}
+        return ports, wire_ns, by_corner, wires, {spell[p]: met[spell[p]] for p in core.ports}
 
     def _chip(self, pdk, core, module: str, state_in: State, d: Path):
         """The chip assembled from the core and the blocks the earlier steps wrote, and its

@@ -57,13 +57,14 @@ def write_block(block, directory: Path) -> tuple[Path, Path]:
     cdl.write_text(block.cdl)
     (directory / f"{block.name}.block.json").write_text(json.dumps({
         "name": block.name, "width": block.width, "height": block.height,
-        "ports": block.ports, "straps": block.straps}, indent=1) + "\n")
+        "ports": block.ports, "straps": block.straps,
+        **({"net_pf": block.net_pf} if block.net_pf else {})}, indent=1) + "\n")
     return gds, cdl
 
 
 def read_block(directory: Path, name: str):
     """A block written by write_block, to be placed by a later step: its GDS library, CDL and
-    abstract (no wiring detail, so no parasitics)."""
+    abstract (no wiring detail beyond its port nets' wire capacitance, net_pf)."""
     import gdstk
 
     from taalas_flow.pnr.block import BlockLayout
@@ -72,4 +73,4 @@ def read_block(directory: Path, name: str):
     lib = gdstk.read_gds(str(directory / f"{name}.gds"))
     return BlockLayout(name, lib, (directory / f"{name}.cdl").read_text(), a["width"],
                        a["height"], ports={k: tuple(v) for k, v in a["ports"].items()},
-                       straps=[tuple(s) for s in a["straps"]])
+                       straps=[tuple(s) for s in a["straps"]], net_pf=a.get("net_pf", {}))

@@ -153,18 +153,26 @@ def test_chip_wires_and_the_cells_that_drive_them(chip) -> None:
 
 
 def test_what_a_core_output_meets_in_the_other_blocks(chip) -> None:
-    """A word-address bit reaches every bank's decoder, so the core drives far more than
-    one gate on it; the write enable meets only the memory's logic; an observation output
-    (a chip pin) meets no cell at all."""
-    from taalas_flow.chip.wires import CdlDrivers
+    """A word-address bit reaches every bank's decoder through the memory's bus, channels
+    and columns, so the core drives far more than one gate and far more wire than the chip's
+    own on it; the write enable meets only the memory's logic; an observation output (a chip
+    pin) meets nothing."""
+    from taalas_flow.chip.wires import CdlDrivers, chip_wires
     from taalas_flow.rom.liberty import PdkLiberty
 
     pdk, _d, top, _pw = chip
     lib = PdkLiberty(pdk, "tt")
-    walk = CdlDrivers(pdk, top.cdl)
-    met = walk.receivers_pf("chip", "core", ["ra_addr_0_", "we", "prom_addr_0_", "obs_0_"], lib)
+    walk = CdlDrivers(pdk, top.cdl, top.net_pf)
+    met = walk.beyond("chip", "core", ["ra_addr_0_", "we", "prom_addr_0_", "obs_0_"], lib)
     smallest = min(lib.capacitance("inv_1", "A"), lib.capacitance("nand2_1", "A"))
-    assert met["obs_0_"] == 0.0
-    assert met["ra_addr_0_"] >= PLAN.banks * smallest
-    assert 0.0 < met["we"] < met["ra_addr_0_"] / 4
-    assert met["prom_addr_0_"] > 0.0
+    assert met["obs_0_"] == (0.0, 0.0)
+    pins, wire = met["ra_addr_0_"]
+    assert pins >= PLAN.banks * smallest
+    assert 0.0 < met["we"][0] < pins / 4
+    assert met["prom_addr_0_"][0] > 0.0 and met["prom_addr_0_"][1] > 0.0
+    # the memory's wiring of the address bit: at least its banks' own share of it (each
+    # bank's wiring of its first read address), and more than the chip's wire to it
+    per_bank = top.net_pf[PLAN.bank.module("t_rf")]["RA_A_0_"]
+    assert per_bank > 0.0
+    assert wire > PLAN.banks * per_bank
+    assert wire > chip_wires(pdk, top)["ra_addr_0_"].pf
