@@ -64,7 +64,8 @@ class CdlDrivers:
         self.lib = StdCellLibrary(pdk)
         self._pins: dict[str, list[str]] = {}
         self._index: dict[str, dict[str, list[tuple[str, int]]]] = {}
-        self._memo: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._drivers: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._meets: dict[tuple[str, str], tuple[float, float]] = {}
 
     def pins(self, cell: str) -> list[str]:
         if cell not in self._pins:
@@ -94,37 +95,39 @@ class CdlDrivers:
         k = cell.find(self.std_prefix)
         return cell[k + len(self.std_prefix):] if k >= 0 else None
 
+    def _is(self, short: str, pin: str, direction: str) -> bool:
+        """Whether a library cell's pin has this LEF direction (INPUT, OUTPUT)."""
+        return self.lib.has(short) and self.lib.cell(short).directions.get(pin) == direction
+
     def driver(self, subckt: str, net: str) -> tuple[str, str] | None:
         """(cell short name, output pin) of the standard cell driving `net` of `subckt`."""
         key = (subckt, net)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None           # a loop in the hierarchy finds nothing
+        if key in self._drivers:
+            return self._drivers[key]
+        self._drivers[key] = None        # a loop in the hierarchy finds nothing
         found = None
         for cell, i in self._instances(subckt).get(net, []):
             if cell not in self.subckts:
                 continue
             pin = self.pins(cell)[i]
             short = self.std_cell(cell)
-            if short is not None:
-                if self.lib.has(short) and \
-                        self.lib.cell(short).directions.get(pin) == "OUTPUT":
-                    found = (short, pin)
-            else:
+            if short is None:
                 found = self.driver(cell, pin)
+            elif self._is(short, pin, "OUTPUT"):
+                found = (short, pin)
             if found:
                 break
-        self._memo[key] = found
+        self._drivers[key] = found
         return found
 
     def meets(self, subckt: str, net: str, liberty) -> tuple[float, float]:
         """(pF of cell inputs, pF of wire) on `net` of `subckt`, at any depth: every
         standard-cell input's liberty capacitance (a ROM macro's cells at device level
         count as the cells they are) and every block's own wiring of the net (net_pf)."""
-        key = ("meets", subckt, net)
-        if key in self._memo:
-            return self._memo[key]          # type: ignore[return-value]
-        self._memo[key] = (0.0, 0.0)        # type: ignore[assignment]
+        key = (subckt, net)
+        if key in self._meets:
+            return self._meets[key]
+        self._meets[key] = (0.0, 0.0)       # a loop in the hierarchy adds nothing
         pins, wire = 0.0, self.net_pf.get(subckt, {}).get(net, 0.0)
         for cell, i in self._instances(subckt).get(net, []):
             if cell not in self.subckts:
@@ -134,41 +137,34 @@ class CdlDrivers:
             if short is None:
                 p, w = self.meets(cell, pin, liberty)
                 pins, wire = pins + p, wire + w
-            elif self.lib.has(short) and self.lib.cell(short).directions.get(pin) == "INPUT":
+            elif self._is(short, pin, "INPUT"):
                 pins += liberty.capacitance(short, pin)
-        self._memo[key] = (pins, wire)      # type: ignore[assignment]
+        self._meets[key] = (pins, wire)
         return pins, wire
 
-    def _top_instances(self, top: str, skip: str) -> dict[str, list[tuple[str, int]]]:
-        inst: dict[str, list[tuple[str, int]]] = {}
-        joined = re.sub(r"\n\+", " ", self.subckts[top])
-        for line in joined.split("\n")[1:]:
-            tok = [t for t in line.split() if "=" not in t]
-            if tok and tok[0].upper().startswith("X") and tok[-1] != skip:
-                for i, n in enumerate(tok[1:-1]):
-                    inst.setdefault(n, []).append((tok[-1], i))
-        return inst
+    def _others(self, top: str, skip: str, net: str) -> list[tuple[str, int]]:
+        """(cell, pin position) of the subcircuit instances on `net` of `top`, but `skip`'s."""
+        return [(c, i) for c, i in self._instances(top).get(net, [])
+                if c != skip and c in self.subckts]
 
     def beyond(self, top: str, skip: str, nets: list[str], liberty
                ) -> dict[str, tuple[float, float]]:
         """For each of `nets` of `top`, what it meets in the instances of `top` other than
         `skip` (meets()): what the block being timed drives beyond the chip wire."""
-        inst = self._top_instances(top, skip)
         out = {}
         for n in nets:
             got = [self.meets(cell, self.pins(cell)[i], liberty)
-                   for cell, i in inst.get(n, []) if cell in self.subckts]
+                   for cell, i in self._others(top, skip, n)]
             out[n] = (sum(p for p, _w in got), sum(w for _p, w in got))
         return out
 
     def drivers_outside(self, top: str, skip: str, nets: list[str]) -> dict[str, tuple[str, str]]:
         """For each of `nets` of `top`, the standard cell driving it from an instance of `top`
         other than `skip` (the block being timed); nets nothing else drives are left out."""
-        inst = self._top_instances(top, skip)
         out = {}
         for n in nets:
-            for cell, i in inst.get(n, []):
-                got = self.driver(cell, self.pins(cell)[i]) if cell in self.subckts else None
+            for cell, i in self._others(top, skip, n):
+                got = self.driver(cell, self.pins(cell)[i])
                 if got:
                     out[n] = got
                     break

@@ -99,6 +99,7 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     # Bus lines, stubs, bottom pins.
     ports = sorted(n for n in nets if ENGINE_PORT.fullmatch(n))
     wires: dict[str, dict[tuple[str, float], float]] = {}
+    cuts: dict[str, dict[str, int]] = {}
     for n in nets:
         x = bus_x[n]
         taps = [yp + p.ports[n][1] for p, yp in zip(parts, ys, strict=True) if n in p.ports]
@@ -107,6 +108,7 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
         stub = xs + g.m3_w - (x - g.via2_half)
         wires[n] = {("met4", g.m4_w): max(taps) + g.via3_end - lo,
                     ("met3", g.m3_w): len(taps) * stub}
+        cuts[n] = {"via3": len(taps)}
         for ty in taps:
             d.cut("via3", x, ty)
             d.hwire("met3", x - g.via2_half, xs + g.m3_w, ty, g.m3_w)
@@ -133,7 +135,6 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     # straps: the power spines (met4, chip.ring_w wide, pinned at the bottom edge)
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics,
                       ports={n: (bus_x[n], 0.0) for n in ports},
-                      straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires,
-                      cuts={n: {"via3": sum(n in p.ports for p in parts)} for n in nets})
+                      straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires, cuts=cuts)
     blk.net_pf = wire_tables(pdk, blk, *parts)
     return blk

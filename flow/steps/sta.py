@@ -246,6 +246,7 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
     directions = StdCellLibrary(pdk).cell(cell).directions
     ins = sorted(p for p, d in directions.items() if d == "INPUT")     # power pins: INOUT
     clk = "CLK" if "CLK" in ins else None
+    data = [p for p in ins if p != clk]
     full = f"{pdk.data['std_cell_library']}__{cell}"
     conns = ", ".join([f".{p}({p})" for p in ins] + [f".{pin}(y_out)"])
     name = f"delay_{cell}_{pin}"
@@ -259,8 +260,7 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
         f"link_design {name}",
         (f"create_clock -name clk -period {period} [get_ports {clk}]" if clk
          else f"create_clock -name clk -period {period}"),
-        *([f"set_input_delay 0 -clock clk [get_ports {{{' '.join(p for p in ins if p != clk)}}}]"]
-          if [p for p in ins if p != clk] else []),
+        *([f"set_input_delay 0 -clock clk [get_ports {{{' '.join(data)}}}]"] if data else []),
         "set_output_delay 0 -clock clk [get_ports y_out]",
         f"set_load {load_pf:.6f} [get_ports y_out]",
         "report_checks -path_delay max -to [get_ports y_out] -digits 4", "exit", ""])
