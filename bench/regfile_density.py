@@ -26,6 +26,7 @@ from taalas_flow.pdk import load_pdk
 from taalas_flow.regfile.array import build_array
 from taalas_flow.regfile.bank import BankShape, render_bank_model
 from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.drivers import build_drivers, driver_module
 from taalas_flow.regfile.equivalence import simulate_memory
 from taalas_flow.regfile.folded import build_folded, default_stripes
 from taalas_flow.regfile.interface import build_interface, interface_module
@@ -102,15 +103,18 @@ def memory_rows(pdk, plan, addr_bits: int, work: Path) -> dict:
     iface, inet, isrc = build_interface(pdk, plan, work / "mem_if", ifn, col.width)
     logic, lnet, lsrc = build_logic(pdk, plan, work / "mem_logic", "taalas_engine", CLOCK_NS,
                                     addr_bits)
+    drn = driver_module(plan, "taalas_engine_rf")
+    drv, dnet, dsrc = build_drivers(pdk, plan, work / "mem_drv", drn, iface.height)
     model = render_bank_model(plan.bank, work / "mem_model.v", name)
-    netlists = {name: (net, model), ifn: (inet, isrc), logic.name: (lnet, lsrc)}
+    netlists = {name: (net, model), ifn: (inet, isrc), logic.name: (lnet, lsrc),
+                drn: (dnet, dsrc)}
     out = {"interface_cells": iface.metrics["cells"], "logic_cells": logic.metrics["cells"],
            "interface_um": [iface.width, iface.height], "logic_um": [logic.width, logic.height]}
     k = default_stripes(pdk, plan, col, iface)
     for label, build in (("one_stripe", lambda: build_array(pdk, plan, col, iface, "mem1",
-                                                            logic=logic)),
+                                                            logic=logic, drivers=drv)),
                          ("folded", lambda: build_folded(pdk, plan, col, iface, logic, "memf",
-                                                         k))):
+                                                         k, drivers=drv))):
         t0 = time.perf_counter()
         blk = build()
         gen_s = time.perf_counter() - t0

@@ -58,14 +58,14 @@ class TaalasFlow(SequentialFlow):
     # Stages of the weights-to-GDS pipeline that do not exist yet; `taalas-flow run` lists them
     # so a run never looks more complete than it is.
     NOT_IMPLEMENTED = [
-        ("the data memory's shared inputs (address, write data) reach every bank unbuffered, "
-         "so the core's outputs drive ~10 pF each and bind the chip's clock; "
-         "timing between blocks is a bound, not a check: every run sums each path between "
+        ("timing between blocks is a bound, not a check: every run sums each path between "
          "the core, the ROM macros and the data memory from measured segments (the core's "
          "share from OpenSTA with its ports loaded by the chip wires, the macros' read from "
-         "ngspice, the memory bank's read, the wires' Elmore delay) and reports the clock that "
-         "bounds, but the wiring inside the ROM ports, the memory's periphery, the core's "
-         "writes into the memory and the clock's skew between blocks are in no sum; the "
+         "ngspice, the memory's stripe drivers, bank read, write setup and global read bus, "
+         "the wires' Elmore delay) and reports the clock that bounds, but the wiring inside "
+         "the ROM ports, the memory's predecoders and column select, the write enable's "
+         "path and the clock's skew between blocks are in no sum, and the memory's clock "
+         "reaches every bank unbuffered; the "
          "core's setup target is not "
          "closed (the report gives the clock it runs at); FEOL DRC of the whole chip (each "
          "block's FEOL is checked on its own or on a tile) and LVS of the full ROM macros (per "

@@ -1,13 +1,17 @@
 """`taalas-flow run` as a user runs it."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import save_file
 
+from taalas_flow.pdk import load_pdk
+from taalas_flow.rom.liberty import PdkLiberty
 
-def test_run_tiny_llama(tiny_run) -> None:
+
+def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     cwd, r = tiny_run
     assert r.returncode == 0, r.stderr + r.stdout
     run_dir = cwd / "runs" / "tiny-llama-sky130-latest"
@@ -51,6 +55,18 @@ def test_run_tiny_llama(tiny_run) -> None:
     assert metrics["taalas__sim__dmem__mismatches"] == 0
     assert metrics["taalas__sim__dmem__compared"] > 0
     assert metrics["taalas__drc__dmem_logic__count"] == 0
+    # each stripe re-drives its inputs: clean drivers, each driving a load inside its
+    # cell's liberty limit; the delay they and the read bus add measured
+    assert metrics["taalas__drc__dmem_drivers__count"] == 0
+    assert metrics["taalas__dmem__driver_cells"] > 0
+    pdk = load_pdk("sky130", pdk_root)
+    cell = pdk.data["regfile"]["input_buffer_cell"]
+    limit = float(re.search(r"max_capacitance : ([\d.]+)",
+                            PdkLiberty(pdk, "tt").pin(cell, "X")).group(1))
+    for g in ("ra_addr", "rb_addr", "wa", "wd", "re_a", "re_b"):
+        assert 0 < metrics[f"taalas__dmem__drive_{g}_pf"] < limit, g
+        assert metrics[f"taalas__dmem__drive_{g}_ns"] > 0, g
+    assert metrics["taalas__dmem__read_bus_ns"] > 0
     # the chip: every block placed and wired, signed off
     assert metrics["taalas__drc__chip_beol__count"] == 0
     assert metrics["taalas__drc__core_tile_feol__count"] == 0

@@ -10,8 +10,11 @@ Segments and where they come from:
   macro's netlist and an array of its size): PRE falling to the output flops' setup, which
   has the clock's low phase (PRE is the clock), so it counts twice against the period; the
   address setup to the capturing edge; the output flop's clock to DOUT;
-- the data memory's bank read (regfile/timing: address in to bit line out, OpenSTA at tt,
-  so at ss it is short of the truth, which keeps the sum a lower bound);
+- the data memory's stripe drivers (regfile/drivers: the buffer cell into its stripe's load
+  and the stripe wire's Elmore delay), its bank read (regfile/timing: address in to bit
+  line out, OpenSTA) or write setup, and its global read bus (regfile/read_bus: the
+  column's tri-state cell into the bus and the bus's Elmore delay to the read registers),
+  all at tt, so at ss they are short of the truth, which keeps the sum a lower bound;
 - the chip's wire between the blocks (chip/wires.py): the core's share is timed with the
   wire's load on its pins (an input driven by the other block's real output cell: the ROM
   port's output mux, the memory's read register), the cell's unloaded delay and the wire's
@@ -19,9 +22,11 @@ Segments and where they come from:
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
 an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
-macros), the data memory's periphery (predecoder, global read bus, the wire from its
-read registers to its pins), and the skew of the chip's clock between blocks (each block's
-own tree is timed from its clock pin; the chip's clock net to the pins is not)."""
+macros), the data memory's periphery (predecoder and column select, the logic's gate
+before its read registers, the wire from its read registers to its pins, the banks' own
+wire resistance past the stripe's channel), and
+the skew of the chip's clock between blocks (each block's own tree is timed from its clock
+pin; the chip's clock net to the pins is not)."""
 
 from __future__ import annotations
 
@@ -56,14 +61,22 @@ def rom_read_timing(pdk: PdkConfig, arch: EngineArch, corners: tuple[str, ...],
 def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      bank_read_ns: float | None, period: float, reg2reg_ns: float,
                      wire_ns: dict[str, float] | None = None,
-                     drivers: dict[str, tuple[str, float]] | None = None) -> dict[str, dict]:
+                     drivers: dict[str, tuple[str, float]] | None = None,
+                     memory_drive: dict[str, tuple[str, float]] | None = None,
+                     bank_write_ns: float | None = None,
+                     read_bus: tuple[str, float] | None = None) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
     reaches no register in the core (absent from `ports`) leaves its path out. Per port
     (bus, worst bit): `wire_ns` the chip wire's own delay (chip/wires.py), `drivers` the
     cell in the other block that drives a core input and its unloaded delay (the loaded
-    part is in the core's share, port_timing with the chip's loads)."""
-    wire_ns, drivers = wire_ns or {}, drivers or {}
+    part is in the core's share, port_timing with the chip's loads). `memory_drive`: per
+    memory input (ra_addr, rb_addr, wa, wd), its stripe drivers' cell and delay
+    (regfile/drivers.driver_delays); `bank_write_ns`: how long before the clock edge a
+    bank's write inputs must arrive (the period less the bank's setup slack at them);
+    `read_bus`: the memory's bus cell and the delay from it to the read registers
+    (regfile/read_bus.py)."""
+    wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
 
@@ -75,6 +88,12 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
             return {}
         cell, ns = drivers[port]
         return {f"{what} ({cell}, unloaded)": ns}
+
+    def drive(port: str) -> dict[str, float]:
+        if port not in memory_drive:
+            return {}
+        cell, ns = memory_drive[port]
+        return {f"stripe driver ({cell}) and stripe wire (tt)": ns}
 
     for kind, t in rom.items():
         seg[f"{kind} read in the clock's low phase"] = {
@@ -96,7 +115,16 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
         if bank_read_ns is not None and f"{port}_addr" in out:
             seg[f"core -> data memory {port} address"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
-                "bank read (tt)": bank_read_ns}
+                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns,
+                **({f"global read bus ({read_bus[0]}) to the read register (tt)": read_bus[1]}
+                   if read_bus else {})}
+
+    if bank_write_ns is not None:
+        for port, what in (("wa", "address"), ("wd", "data")):
+            if port in out:
+                seg[f"core -> data memory write {what}"] = {
+                    "core to pin": out[port], **wire(port), **drive(port),
+                    "bank write setup (tt)": bank_write_ns}
     return {k: {"segments": v, "total_ns": sum(v.values())} for k, v in seg.items()}
 
 

@@ -89,6 +89,10 @@ class CdlDrivers:
             self._index[subckt] = idx
         return self._index[subckt]
 
+    def fanout(self, subckt: str, net: str) -> int:
+        """Instances of `subckt` on its `net` (any kind: cells or blocks)."""
+        return len(self._instances(subckt).get(net, []))
+
     def std_cell(self, cell: str) -> str | None:
         """The library's short name (buf_4) of a standard-cell subcircuit, whatever block
         prefix it carries; None for any other subcircuit."""

@@ -15,7 +15,10 @@ its wiring columns on either side; the channel; the columns; rails (VPWR, VGND).
   across to the interface's edge; the columns sit on met4 tracks clear of the column's met4
   drops above them;
 - the global read bus G_<p>, the predecoded column lines SH_/SL_ and the write enables WEB
-  of the banks run the channel's full length and leave at its left end.
+  of the banks run the channel's full length and leave at its left end;
+- with input drivers (regfile/drivers.py) under the channel's left end, the word address,
+  write data and read enables leave at the left end only as far as the drivers' inputs; the
+  drivers' outputs (nets `b_<input>`) run from there to the last column.
 
 The reference netlist for LVS comes from the same plan (which column gets which column
 lines), not from the drawing.
@@ -41,8 +44,9 @@ from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
-from taalas_flow.pnr.parasitics import wire_tables
-from taalas_flow.regfile.memory import MemoryPlan
+from taalas_flow.pnr.parasitics import net_rc, wire_tables
+from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, driver_net
+from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan, engine_name
 
 # A column's own ports (met2 pins, one per bank): build_column names them <port>_<bank>.
 COLUMN_OWN = re.compile(r"(WE|RE_[A-Z])_(\d+)")
@@ -50,32 +54,17 @@ BIT_LINE = re.compile(r"RD_[A-Z]_\d+_")
 POWER = ("VGND", "VPWR", "VNB")
 
 
-# The memory's ports carry the engine's names (dmem.v.j2): the banks' shared inputs renamed.
-ENGINE_PORT = re.compile(r"clk|we|w[ad]_\d+_|r[a-z]_(addr|data)_\d+_")
-
-
-def _engine_name(pin: str) -> str:
-    """A bank's shared input as the memory port it is (WA_3_ -> wa_3_, RA_B_0_ ->
-    rb_addr_0_, CLK -> clk)."""
-    if pin == "CLK":
-        return "clk"
-    m = re.fullmatch(r"(WA|WD)_(\d+)_", pin)
-    if m:
-        return f"{m.group(1).lower()}_{m.group(2)}_"
-    m = re.fullmatch(r"RA_([A-Z])_(\d+)_", pin)
-    if m:
-        return f"r{m.group(1).lower()}_addr_{m.group(2)}_"
-    return pin
-
-
-def column_net(c: int, pin: str) -> str:
-    """The array net a column's pin is on."""
+def column_net(c: int, pin: str, driven: bool = False) -> str:
+    """The array net a column's pin is on; `driven`: the stripe has input drivers, whose
+    outputs carry the inputs they re-drive (regfile/drivers.py)."""
     m = COLUMN_OWN.fullmatch(pin)
     if m and m.group(1) == "WE":
         return f"c{c}_{pin}"
     if BIT_LINE.fullmatch(pin):
         return f"c{c}_{pin}"
-    return _engine_name(pin)
+    if driven and BUFFERED_PIN.fullmatch(pin):
+        return DRIVEN + engine_name(pin)
+    return engine_name(pin)
 
 
 def logic_net(plan: MemoryPlan, pin: str) -> str:
@@ -120,13 +109,16 @@ def _free_m4(g: TrackGeometry, start: float, step: float, stop: float, n: int,
 
 def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
                 name: str, columns: range | None = None,
-                logic: BlockLayout | None = None, export: bool = False) -> BlockLayout:
+                logic: BlockLayout | None = None, export: bool = False,
+                drivers: BlockLayout | None = None) -> BlockLayout:
     """`column` from build_column, `iface` from build_interface; `columns` (default: all of the
     plan's) are the plan's column indices this array holds, left to right. With `logic` (the
     memory's global logic laid out by build_block) at the left end, the block is the whole
     memory and its ports are the engine's (clk, wa_*, ra_data_*, ...); without it, the
     predecoded lines, bank selects and read bus are ports too (`export` keeps them ports
-    with the logic, for a memory folded into several such blocks)."""
+    with the logic, for a memory folded into several such blocks). With `drivers`
+    (regfile/drivers.py) at the left end, after the logic, the columns' word address, write
+    data and read enables are that block's outputs, its inputs the memory's nets."""
     cols = list(columns if columns is not None else range(plan.columns))
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
@@ -167,14 +159,19 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             net(n).drops.append(x)
         under.append((blk, xt))
 
+    # The logic, then the drivers, at the left end: each with its inputs' wiring columns on
+    # its left and its outputs' on its right.
     x_cols = x_left
-    if logic is not None:
-        n_in = sum(1 for x, _y in logic.ports.values() if x == 0.0)
-        n_out = len(logic.ports) - n_in
-        xt = snap(x_left + math.ceil((2 * gap + n_in * g.m4_pitch) / g.site) * g.site)
-        x_cols = snap(xt + logic.width + 3 * gap + n_out * g.m4_pitch)
-        place_under(logic, xt, lambda p: logic_net(plan, p), [], x_left, x_cols - gap,
-                    "at the left end")
+    for blk, net_of in ((logic, lambda p: logic_net(plan, p)), (drivers, driver_net)):
+        if blk is None:
+            continue
+        n_in = sum(1 for x, _y in blk.ports.values() if x == 0.0)
+        n_out = len(blk.ports) - n_in
+        xt = snap(x_cols + math.ceil((2 * gap + n_in * g.m4_pitch) / g.site) * g.site)
+        x_next = snap(xt + blk.width + 3 * gap + n_out * g.m4_pitch)
+        place_under(blk, xt, net_of, [], x_cols, x_next - gap, "at the left end")
+        x_cols = x_next
+    driven = drivers is not None
 
     # Per column: where it sits, its drops, its interface and the interface's wiring columns.
     drops: list[tuple[str, float, str]] = []               # net, x, layer
@@ -182,7 +179,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         xc = snap(x_cols + i * pitch)
         blocked = []
         for p, (px, _py) in column.ports.items():
-            n = column_net(ci, p)
+            n = column_net(ci, p, driven)
             lay = "met2" if p in met2_pins else "met4"
             drops.append((n, snap(xc + px), lay))
             net(n).drops.append(snap(xc + px))
@@ -191,7 +188,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         xt = snap(xc + round((column.width - iface.width) / 2 / g.site) * g.site)
         place_under(iface, xt, lambda p, ci=ci: interface_net(plan, ci, p), blocked,
                     xc + g.m4_w, xc + column.width - g.m4_w, f"under column {ci}")
-    local = {n for n in nets if re.match(r"c\d+_", n)}
+    local = {n for n in nets if re.match(r"c\d+_", n) or n.startswith(DRIVEN)}
     for n in set(nets) - local:
         nets[n].left_exit = logic is None or export or bool(ENGINE_PORT.fullmatch(n))
     dangling = sorted(n for n, nt in nets.items() if not nt.left_exit and len(nt.drops) < 2)
@@ -215,7 +212,8 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     d = Drawer(pdk, top)
     lib = gdstk.Library(unit=1e-6, precision=1e-9)
     have: set[str] = set()
-    for cell in [*column.lib.cells, *(c for blk in (iface, logic) if blk for c in blk.lib.cells)]:
+    for cell in [*column.lib.cells,
+                 *(c for blk in (iface, logic, drivers) if blk for c in blk.lib.cells)]:
         if cell.name not in have:
             have.add(cell.name)
             lib.add(cell)
@@ -253,12 +251,13 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     lib.add(top)
 
     # Reference netlist: columns and interfaces as subcircuits, wired by the plan.
-    subckts = merge_subckts([column.cdl, iface.cdl, logic.cdl if logic else ""])
+    subckts = merge_subckts([column.cdl, iface.cdl, logic.cdl if logic else "",
+                             drivers.cdl if drivers else ""])
     lines = [f"* data memory array {name} generated by taalas-flow", *subckts.values(),
              f".SUBCKT {name} {' '.join(ports + list(POWER))}"]
     for ci in cols:
         lines.append(f"Xcol{ci} " + " ".join(
-            p if p in POWER else column_net(ci, p)
+            p if p in POWER else column_net(ci, p, driven)
             for p in subckt_pins(subckts[column.name])) + f" {column.name}")
         lines.append(f"Xif{ci} " + " ".join(
             p if p in POWER else interface_net(plan, ci, p)
@@ -267,14 +266,22 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         lines.append("Xlogic " + " ".join(
             p if p in POWER else logic_net(plan, p)
             for p in subckt_pins(subckts[logic.name])) + f" {logic.name}")
+    if drivers is not None:
+        lines.append("Xdrv " + " ".join(
+            p if p in POWER else driver_net(p)
+            for p in subckt_pins(subckts[drivers.name])) + f" {drivers.name}")
     lines += [".ENDS", ""]
     metrics = {"columns": len(cols), "width_um": width, "height_um": height,
                "area_um2": width * height, "channel_tracks": ch.n_tracks,
                "channel_um": ch.top - ch.y0, "interface_width_um": iface.width,
                "logic_width_um": logic.width if logic else 0.0,
                "logic_height_um": logic.height if logic else 0.0,
-               "interface_height_um": iface.height, "ports": len(ports)}
+               "interface_height_um": iface.height, "ports": len(ports),
+               "drivers_width_um": drivers.width if drivers else 0.0}
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
                       wires=ch.wires, cuts=ch.cuts)
-    blk.net_pf = wire_tables(pdk, blk, column, iface, *([logic] if logic else []))
+    blk.net_pf = wire_tables(pdk, blk, column, iface, *(b for b in (logic, drivers) if b))
+    # the drivers' outputs are the stripe's own nets: their wire is part of a driver's load
+    blk.net_pf[name].update({n: net_rc(pdk, blk, n)[1] for n in blk.wires
+                             if n.startswith(DRIVEN)})
     return blk

@@ -11,6 +11,7 @@ per layer: met3 stubs at the stripes' distinct pin heights, met4 lines at distin
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 
 import gdstk
 
@@ -20,8 +21,10 @@ from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry
 from taalas_flow.pnr.parasitics import wire_tables
-from taalas_flow.regfile.array import ENGINE_PORT, POWER, build_array
-from taalas_flow.regfile.memory import MemoryPlan
+from taalas_flow.regfile.array import POWER, build_array
+from taalas_flow.regfile.drivers import driver_loads
+from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
+from taalas_flow.regfile.read_bus import bus_loads
 
 
 def stripe_columns(plan: MemoryPlan, stripes: int) -> list[range]:
@@ -44,13 +47,15 @@ def default_stripes(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout,
 
 
 def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
-                 logic: BlockLayout, name: str, stripes: int) -> BlockLayout:
+                 logic: BlockLayout, name: str, stripes: int,
+                 drivers: BlockLayout | None = None) -> BlockLayout:
+    """`drivers` (regfile/drivers.py): each stripe re-drives its inputs with a copy."""
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
     margin, ring_w, rail_w, gap = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w",
                                                           "gap"))
     parts = [build_array(pdk, plan, column, iface, f"{name}_s{s}", cols,
-                         logic=logic if s == 0 else None, export=True)
+                         logic=logic if s == 0 else None, export=True, drivers=drivers)
              for s, cols in enumerate(stripe_columns(plan, stripes))]
 
     # Bus lines: every net at the edge of two stripes or more, and the memory's ports (those
@@ -137,4 +142,9 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
                       ports={n: (bus_x[n], 0.0) for n in ports},
                       straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires, cuts=cuts)
     blk.net_pf = wire_tables(pdk, blk, *parts)
+    blk.metrics["read_bus"] = {n: asdict(ld) for n, ld in bus_loads(pdk, blk, parts).items()}
+    if drivers is not None:
+        blk.metrics["driver_loads"] = {
+            s: {n: asdict(ld) for n, ld in by.items()}
+            for s, by in driver_loads(pdk, blk, parts).items()}
     return blk

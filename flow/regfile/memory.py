@@ -6,10 +6,28 @@ and the simulation bench all locate a word through this one plan."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from taalas_flow.errors import InputError
 from taalas_flow.regfile.bank import BankShape
+
+# The memory's ports carry the engine's names (dmem.v.j2): the banks' shared inputs renamed.
+ENGINE_PORT = re.compile(r"clk|we|w[ad]_\d+_|r[a-z]_(addr|data)_\d+_")
+
+
+def engine_name(pin: str) -> str:
+    """A bank's shared input as the memory port it is (WA_3_ -> wa_3_, RA_B_0_ ->
+    rb_addr_0_, CLK -> clk)."""
+    if pin == "CLK":
+        return "clk"
+    m = re.fullmatch(r"(WA|WD)_(\d+)_", pin)
+    if m:
+        return f"{m.group(1).lower()}_{m.group(2)}_"
+    m = re.fullmatch(r"RA_([A-Z])_(\d+)_", pin)
+    if m:
+        return f"r{m.group(1).lower()}_addr_{m.group(2)}_"
+    return pin
 
 
 @dataclass(frozen=True)

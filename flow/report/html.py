@@ -93,6 +93,9 @@ def _signoff(m: dict) -> list[list]:
         row("DRC, data-memory column interface FEOL+BEOL",
             "taalas__drc__dmem_interface__count", zero,
             f"{_fmt(m.get('taalas__dmem__interface_cells'))} cells"),
+        row("DRC, data-memory stripe drivers FEOL+BEOL",
+            "taalas__drc__dmem_drivers__count", zero,
+            f"{_fmt(m.get('taalas__dmem__driver_cells'))} cells"),
         row("LVS, data memory (all columns assembled; cells as black boxes)",
             "taalas__lvs__dmem_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
@@ -296,8 +299,8 @@ def _summary(d: RunData) -> list[str]:
     if ib:
         rows.append(["clock across blocks (paths between the core, ROM macros and data "
                      "memory as sums of measured segments, chip wires included; the wiring "
-                     "inside the ROM ports and the memory's periphery are not, so an upper "
-                     "bound)",
+                     "inside the ROM ports, the memory's predecoders and clock skew are "
+                     "not, so an upper bound)",
                      "; ".join(f"{1000 / v['period_ns']:.1f} MHz at {escape(c)}, bound by "
                                f"{escape(v['binding'])}" for c, v in ib.items())])
     return ["<h2>Summary</h2>", _table(rows)]
@@ -314,10 +317,12 @@ def _interblock_table(d: RunData) -> list[str]:
     return ["<p>Paths between blocks at tt (ns): the core's share from OpenSTA on its "
             "layout with each port loaded by its chip wire (an input driven through it by "
             "the other block's output cell), the ROM macros' read from ngspice at this "
-            "run's bank shapes, the memory bank's read from its own STA, the driving cell's "
-            "unloaded delay and each chip wire's Elmore delay (its resistance and "
-            "capacitance from the metal drawn). The wiring inside the ROM ports, the "
-            "memory's periphery and clock skew between blocks are not in the sums.</p>",
+            "run's bank shapes, the memory bank's read and write setup from its own STA, "
+            "the memory's stripe drivers and global read bus (the cell from OpenSTA into "
+            "its load, the wire's Elmore delay), the driving cell's unloaded delay and each "
+            "chip wire's Elmore delay (its resistance and capacitance from the metal "
+            "drawn). The wiring inside the ROM ports, the memory's predecoders and column "
+            "select, and clock skew between blocks are not in the sums.</p>",
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"])]
 
 

@@ -129,10 +129,12 @@ class DataMemory(Step):
     array, stacked into columns (the banks share their through ports by abutment), each
     column's interface (write-enable decode, read-bus drivers) simulated and laid out under
     it, the global logic synthesised and laid out, all of it assembled in stripes of columns
-    on their channels, folded onto a bus so the memory is about square. DRC (wiring layers
-    on the whole memory, FEOL+BEOL on a 16-word tile of the bank, the interface and the
+    on their channels, each stripe's inputs re-driven by its own buffers at its left end,
+    folded onto a bus so the memory is about square. DRC (wiring layers on the whole
+    memory, FEOL+BEOL on a 16-word tile of the bank, the interface, the drivers and the
     logic), LVS of the whole memory against its netlist, and that netlist simulated against
-    the memory RTL; OpenSTA on the bank with its wiring's parasitics."""
+    the memory RTL; OpenSTA on the bank with its wiring's parasitics, and on the stripe
+    drivers' cell into their load."""
 
     id = "Taalas.DataMemory"
     name = "Data memory"
@@ -145,15 +147,23 @@ class DataMemory(Step):
 
         from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
+        from taalas_flow.regfile.drivers import (
+            DriverLoad,
+            build_drivers,
+            driver_delays,
+            driver_module,
+        )
         from taalas_flow.regfile.equivalence import simulate_memory
         from taalas_flow.regfile.folded import build_folded, default_stripes
         from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.logic import build_logic
+        from taalas_flow.regfile.read_bus import BusLoad, bus_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
+        from taalas_flow.toolchain import require_tool
 
         pdk = step_pdk(self.config)
         d = Path(self.step_dir)
@@ -174,6 +184,10 @@ class DataMemory(Step):
         iface, if_net, if_src = build_interface(pdk, plan, d / "interface", if_name,
                                                 column.width)
         if_gds, _ = write_block(iface, d)
+        drv_name = driver_module(plan, "taalas_engine_rf")
+        drivers, drv_net, drv_src = build_drivers(pdk, plan, d / "drivers", drv_name,
+                                                  iface.height)
+        drv_gds, _ = write_block(drivers, d)
         info("data memory: global logic (synthesis, layout)")
         logic, logic_net, logic_nl = build_logic(pdk, plan, d / "logic", "taalas_engine",
                                        float(self.config["TAALAS_CLOCK_PERIOD"]),
@@ -182,7 +196,8 @@ class DataMemory(Step):
         info(f"data memory: {plan.columns} columns, their interfaces and the logic folded "
              "into stripes")
         stripes = default_stripes(pdk, plan, column, iface)
-        array = build_folded(pdk, plan, column, iface, logic, "taalas_engine_dmem", stripes)
+        array = build_folded(pdk, plan, column, iface, logic, "taalas_engine_dmem", stripes,
+                             drivers=drivers)
         arr_gds, arr_cdl = write_block(array, d)
         info("data memory: simulation, DRC, LVS")
         sim = simulate_bank(pdk, shape, src, name, d / "sim")
@@ -191,15 +206,24 @@ class DataMemory(Step):
         model = render_bank_model(shape, d / "sim" / f"{name}_model.v", name)
         mem_compared, mem_mismatches, mem_log = simulate_memory(
             pdk, plan, array.cdl, array.name,
-            {name: (net, model), if_name: (if_net, if_src), logic.name: (logic_net, logic_nl)},
+            {name: (net, model), if_name: (if_net, if_src), logic.name: (logic_net, logic_nl),
+             drv_name: (drv_net, drv_src)},
             arch.data_addr_bits, d / "sim_memory", cycles=DMEM_SIM_CYCLES)
         beol = run_drc(pdk, arr_gds, d / f"{array.name}_beol.lyrdb", feol=False)
         feol = run_drc(pdk, tile_gds, d / f"{name}_tile.lyrdb", feol=True)
         if_drc = run_drc(pdk, if_gds, d / f"{if_name}.lyrdb", feol=True)
         logic_drc = run_drc(pdk, logic_gds, d / f"{logic.name}.lyrdb", feol=True)
+        drv_drc = run_drc(pdk, drv_gds, d / f"{drv_name}.lyrdb", feol=True)
         lvs = run_lvs(pdk, arr_gds, arr_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
         timing = bank_timing(pdk, bank, net, src, d / "sta", self.config["TAALAS_CLOCK_PERIOD"],
                              plan.column_banks, shape.ports)
+        # at tt, like the bank's read that the chip's timing adds it to
+        loads = {st: {n: DriverLoad(**v) for n, v in by.items()}
+                 for st, by in array.metrics["driver_loads"].items()}
+        drive = driver_delays(require_tool("sta", "timing"), pdk, loads, "tt", d / "sta_drivers")
+        bus = bus_delay(require_tool("sta", "timing"), pdk,
+                        {n: BusLoad(**v) for n, v in array.metrics["read_bus"].items()}, "tt",
+                        d / "sta_read_bus")
         bank_um2 = bank.width * bank.height
         metrics = {
             "taalas__dmem__words": plan.depth,
@@ -224,6 +248,11 @@ class DataMemory(Step):
             "taalas__dmem__bank_read_ns": timing.read_ns,
             "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
+            "taalas__dmem__driver_cells": drivers.metrics["cells"],
+            "taalas__dmem__read_bus_ns": bus["ns"],
+            "taalas__dmem__read_bus_pf": bus["load_pf"],
+            **{f"taalas__dmem__drive_{g.lower()}_ns": v["ns"] for g, v in drive.items()},
+            **{f"taalas__dmem__drive_{g.lower()}_pf": v["load_pf"] for g, v in drive.items()},
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__sim__dmem_interface__mismatches": if_mismatches,
@@ -234,6 +263,7 @@ class DataMemory(Step):
             "taalas__drc__dmem_beol__count": beol.violations,
             "taalas__drc__dmem_bank_tile__count": feol.violations,
             "taalas__drc__dmem_interface__count": if_drc.violations,
+            "taalas__drc__dmem_drivers__count": drv_drc.violations,
             "taalas__lvs__dmem_clean": int(lvs.clean),
         }
         summary = {"plan": {"depth": plan.depth, "width": plan.width, "banks": plan.banks,
@@ -245,6 +275,10 @@ class DataMemory(Step):
                    "interface": {"gds": if_gds.name, **iface.metrics},
                    "memory": {"gds": arr_gds.name, **array.metrics},
                    "logic": {"gds": logic_gds.name, **logic.metrics},
+                   "drivers": {"gds": drv_gds.name,
+                               "cell": pdk.data["regfile"]["input_buffer_cell"],
+                               **drivers.metrics, "delay_tt": drive},
+                   "read_bus": {"cell": pdk.data["regfile"]["bus_cell"], "delay_tt": bus},
                    "interface_simulation": {"compared": if_compared,
                                             "mismatches": if_mismatches, "log": str(if_log)},
                    "memory_simulation": {"cycles_compared": mem_compared,
@@ -253,6 +287,7 @@ class DataMemory(Step):
                                   "mismatches": sim.mismatches, "log": str(sim.log)},
                    "drc_memory_beol": beol.by_rule, "drc_tile": feol.by_rule,
                    "drc_interface": if_drc.by_rule, "drc_logic": logic_drc.by_rule,
+                   "drc_drivers": drv_drc.by_rule,
                    "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
                    "timing": {"read_ns": timing.read_ns, "setup_ws_ns": timing.setup_ws_ns,
                               "hold_ws_ns": timing.hold_ws_ns,
@@ -325,11 +360,22 @@ class ChipTop(Step):
         buffered = closed.buffered
         bank_read = state_in.metrics.get("taalas__dmem__bank_read_ns")   # a Decimal
         bank_read = None if bank_read is None else float(bank_read)
+        drive_cell = str(pdk.data["regfile"]["input_buffer_cell"])
+        memory_drive = {p: (drive_cell, float(v)) for p in ("ra_addr", "rb_addr", "wa", "wd")
+                        if (v := state_in.metrics.get(f"taalas__dmem__drive_{p}_ns"))
+                        is not None}
+        read_bus = state_in.metrics.get("taalas__dmem__read_bus_ns")
+        read_bus = None if read_bus is None else (str(pdk.data["regfile"]["bus_cell"]),
+                                                  float(read_bus))
+        # the bank's write inputs' setup, timed at the same period as the core
+        bank_setup = state_in.metrics.get("taalas__dmem__bank_setup_ws_ns")
+        bank_write = None if bank_setup is None else period - float(bank_setup)
         interblock = {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
-                period - timing[c]["timing__setup__ws"], wire_ns, drivers[c])
+                period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
+                bank_write, read_bus)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
         m = chip.metrics

@@ -51,3 +51,36 @@ def test_wire_and_driver_segments_join_their_paths() -> None:
               "core -> data memory rb address", "wrom read in the clock's low phase"):
         assert added[k] == 0.0, k
     assert p["wrom data -> core"]["segments"]["port output (mux2_1, unloaded)"] == 0.25
+
+
+def test_the_memory_stripe_drivers_join_the_address_paths_only() -> None:
+    drive = {"ra_addr": ("buf_16", 0.8)}
+    bare = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
+    p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0, memory_drive=drive)
+    added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
+    assert added.pop("core -> data memory ra address") == pytest.approx(0.8)
+    assert not any(added.values())
+    assert p["core -> data memory ra address"]["segments"][
+        "stripe driver (buf_16) and stripe wire (tt)"] == 0.8
+
+
+def test_writes_into_the_memory_are_summed_when_the_bank_setup_is_known() -> None:
+    ports = {"in": {}, "out": {"wa": 5.0, "wd": 7.0, "ra_addr": 5.0}}
+    drive = {"wa": ("buf_16", 1.0), "wd": ("buf_16", 1.5)}
+    assert not any("write" in k for k in interblock_paths(ports, {}, 6.5, 10.0, 12.0,
+                                                          memory_drive=drive))
+    p = interblock_paths(ports, {}, 6.5, 10.0, 12.0, wire_ns={"wd": 0.2}, memory_drive=drive,
+                         bank_write_ns=1.5)
+    assert p["core -> data memory write address"]["total_ns"] == pytest.approx(7.5)
+    assert p["core -> data memory write data"]["total_ns"] == pytest.approx(10.2)
+    assert p["core -> data memory write data"]["segments"]["bank write setup (tt)"] == 1.5
+
+
+def test_the_memory_read_bus_joins_the_read_address_paths() -> None:
+    bare = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
+    p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0,
+                         read_bus=("ebufn_8", 2.5))
+    added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
+    assert added.pop("core -> data memory ra address") == pytest.approx(2.5)
+    assert added.pop("core -> data memory rb address") == pytest.approx(2.5)
+    assert not any(added.values())

@@ -1,8 +1,9 @@
 """The data memory assembled: columns side by side, each column's interface under it, the
-global logic at the left end, one channel. The interface's cells must do what the memory RTL
-says they do; the whole block is DRC clean on its wiring layers and LVS equal to the netlist
-built from the plan, that netlist simulates like the memory RTL, and both LVS and that
-simulation fail when one interface is given another column's select lines."""
+global logic and the stripe's input drivers at the left end, one channel. The interface's
+cells must do what the memory RTL says they do; the whole block is DRC clean on its wiring
+layers and LVS equal to the netlist built from the plan, that netlist simulates like the
+memory RTL, and both LVS and that simulation fail when one interface is given another
+column's select lines or a driver's outputs are crossed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ from taalas_flow.pdk import load_pdk
 from taalas_flow.regfile.array import build_array
 from taalas_flow.regfile.bank import render_bank_model
 from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.drivers import (
+    DriverLoad,
+    build_drivers,
+    driver_delays,
+    driver_groups,
+    driver_module,
+)
 from taalas_flow.regfile.equivalence import simulate_memory
 from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
 from taalas_flow.regfile.interface import build_interface, interface_module
@@ -40,14 +48,18 @@ def memory(pdk_root: Path, tmp_path_factory):
     name = interface_module(PLAN)
     iface, inet, src = build_interface(pdk, PLAN, d / "iface", name, col.width)
     logic, lnet, lsrc = build_logic(pdk, PLAN, d / "logic", "t", 20.0)
-    arr = build_array(pdk, PLAN, col, iface, "mem", logic=logic)
+    dname = driver_module(PLAN, "t_rf")
+    drv, dnet, dsrc = build_drivers(pdk, PLAN, d / "drv", dname, iface.height)
+    drv.lib.write_gds(str(d / "drv.gds"), timestamp=STAMP)
+    arr = build_array(pdk, PLAN, col, iface, "mem", logic=logic, drivers=drv)
     arr.lib.write_gds(str(d / "mem.gds"), timestamp=STAMP)
     (d / "mem.cdl").write_text(arr.cdl)
     iface.lib.write_gds(str(d / "iface.gds"), timestamp=STAMP)
     model = render_bank_model(PLAN.bank, d / "bank_model.v", bank_name)
-    netlists = {bank_name: (bank_net, model), name: (inet, src), logic.name: (lnet, lsrc)}
+    netlists = {bank_name: (bank_net, model), name: (inet, src), logic.name: (lnet, lsrc),
+                dname: (dnet, dsrc)}
     assert default_stripes(pdk, PLAN, col, iface) == 2
-    folded = build_folded(pdk, PLAN, col, iface, logic, "fmem", 2)
+    folded = build_folded(pdk, PLAN, col, iface, logic, "fmem", 2, drivers=drv)
     folded.lib.write_gds(str(d / "fmem.gds"), timestamp=STAMP)
     (d / "fmem.cdl").write_text(folded.cdl)
     return pdk, d, col, iface, src, name, arr, netlists, folded
@@ -93,6 +105,8 @@ def test_memory_is_clean_and_matches_the_plan(memory) -> None:
     drc = run_drc(pdk, d / "mem.gds", d / "mem.lyrdb", feol=False)
     assert drc.violations == 0, drc.by_rule
     drc = run_drc(pdk, d / "iface.gds", d / "iface.lyrdb", feol=True)
+    assert drc.violations == 0, drc.by_rule
+    drc = run_drc(pdk, d / "drv.gds", d / "drv.lyrdb", feol=True)
     assert drc.violations == 0, drc.by_rule
     assert run_lvs(pdk, d / "mem.gds", d / "mem.cdl", d / "lvs",
                    blackbox="sky130_fd_sc_hd__*").clean
@@ -149,3 +163,89 @@ def test_folded_memory_lvs_sees_a_stripe_off_the_bus(memory) -> None:
     lib.write_gds(str(d / "fmem_off.gds"), timestamp=STAMP)
     assert not run_lvs(pdk, d / "fmem_off.gds", d / "fmem.cdl", d / "lvs_off",
                        blackbox="sky130_fd_sc_hd__*").clean
+
+
+def test_lvs_and_simulation_see_crossed_driver_outputs(memory) -> None:
+    """The reference netlist with two word-address drivers' outputs swapped."""
+    pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
+    lines = arr.cdl.splitlines()
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("Xdrv "))
+    toks = lines[k].split()
+    a, b = toks.index("b_wa_0_"), toks.index("b_wa_1_")
+    toks[a], toks[b] = toks[b], toks[a]
+    lines[k] = " ".join(toks)
+    (d / "crossed.cdl").write_text("\n".join(lines))
+    assert not run_lvs(pdk, d / "mem.gds", d / "crossed.cdl", d / "lvs_crossed",
+                       blackbox="sky130_fd_sc_hd__*").clean
+    _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "mem", netlists,
+                                                  address_bits(PLAN), d / "sim_crossed", 200)
+    assert mismatches > 0
+
+
+def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, tmp_path) -> None:
+    """A memory address pin meets one buffer input per stripe (and the bus) instead of every
+    bank's decoder; each stripe's driver output meets that stripe's banks, and the delay the
+    drivers add grows with their load."""
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.rom.liberty import PdkLiberty
+    from taalas_flow.toolchain import require_tool
+
+    pdk, d, col, iface, _src, _name, _arr, _nl, folded = memory
+    logic, _n, _s = build_logic(pdk, PLAN, d / "logic", "t", 20.0)
+    bare = build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
+    lib = PdkLiberty(pdk, "tt")
+    cell = pdk.data["regfile"]["input_buffer_cell"]
+    buf_in = lib.capacitance(cell, "A")
+    pins, wire = CdlDrivers(pdk, folded.cdl, folded.net_pf).meets("fmem", "ra_addr_0_", lib)
+    bare_pins, bare_wire = CdlDrivers(pdk, bare.cdl, bare.net_pf).meets("bare", "ra_addr_0_",
+                                                                        lib)
+    assert pins == pytest.approx(2 * buf_in)
+    assert bare_pins > 3 * pins and bare_wire > wire
+    assert "driver_loads" not in bare.metrics
+    loads = {s: {n: DriverLoad(**v) for n, v in by.items()}
+             for s, by in folded.metrics["driver_loads"].items()}
+    assert sorted(loads) == ["fmem_s0", "fmem_s1"]
+    groups = driver_groups(loads)
+    wb = PLAN.word_bits
+    assert {g: len(v) for g, v in groups.items()} == {
+        "wa": 2 * wb, "wd": 2 * PLAN.width, "ra_addr": 2 * wb, "rb_addr": 2 * wb,
+        "RE_A": 2 * PLAN.column_banks, "RE_B": 2 * PLAN.column_banks}
+    # a stripe's drivers together carry what the undriven pin met in that stripe's banks
+    per_stripe = [loads[s]["b_ra_addr_0_"] for s in sorted(loads)]
+    assert sum(ld.pins_pf for ld in per_stripe) == pytest.approx(bare_pins)
+    assert all(ld.stripe_ohm > 0 and 0 < ld.stripe_pf < ld.wire_pf for ld in per_stripe)
+    # a word-address bit reaches every column of its stripe (3 and 2 columns)
+    assert [ld.taps for ld in per_stripe] == [len(r) for r in stripe_columns(PLAN, 2)]
+    sta = require_tool("sta", "timing")
+    small = driver_delays(sta, pdk, loads, "tt", tmp_path / "small")
+    big = driver_delays(sta, pdk, {s: {n: DriverLoad(ld.pins_pf * 20, ld.wire_pf * 20,
+                                                     ld.stripe_ohm, ld.stripe_pf * 20,
+                                                     ld.taps)
+                                       for n, ld in by.items()} for s, by in loads.items()},
+                        "tt", tmp_path / "big")
+    for g in groups:
+        assert 0 < small[g]["cell_ns"] < big[g]["cell_ns"]
+        assert small[g]["ns"] == pytest.approx(small[g]["cell_ns"] + small[g]["wire_ns"])
+
+
+def test_read_bus_is_every_stripe_and_the_bus_into_the_logic(memory, tmp_path) -> None:
+    """Each read-bus bit of the folded memory: the logic's inputs, both stripes' tracks and
+    the bus line; the delay the bus cell and the wire add is positive and grows with it."""
+    from taalas_flow.regfile.read_bus import BusLoad, bus_delay
+    from taalas_flow.toolchain import require_tool
+
+    pdk, _d, *_rest, folded = memory
+    loads = {n: BusLoad(**v) for n, v in folded.metrics["read_bus"].items()}
+    assert sorted(loads) == sorted(f"G_{p}_{i}_" for p in PLAN.bank.ports
+                                   for i in range(PLAN.width))
+    for ld in loads.values():
+        assert ld.pins_pf > 0 and ld.far_ohm > 0 and ld.bus_ohm > 0
+        assert ld.wire_pf > ld.far_pf + ld.bus_pf
+        assert ld.elmore_ns() > 0
+    sta = require_tool("sta", "timing")
+    t = bus_delay(sta, pdk, loads, "tt", tmp_path / "bus")
+    longer = bus_delay(sta, pdk, {n: BusLoad(ld.pins_pf, ld.wire_pf * 4, ld.far_ohm * 2,
+                                             ld.far_pf * 2, ld.bus_ohm, ld.bus_pf)
+                                  for n, ld in loads.items()}, "tt", tmp_path / "longer")
+    assert 0 < t["cell_ns"] < longer["cell_ns"] and 0 < t["wire_ns"] < longer["wire_ns"]
+    assert t["ns"] == pytest.approx(t["cell_ns"] + t["wire_ns"])

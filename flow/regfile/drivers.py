@@ -1,0 +1,153 @@
+"""The input drivers of each stripe of the data memory (rtl_templates/dmem_drivers.v.j2): one
+buffer per bit of every input that meets all the banks of a stripe (each port's word address,
+the write data, the bank read enables), laid out at the stripe's left end. Without them the
+engine core's address flop would drive every bank of the memory (13 pF per low address bit in
+the tiny-llama memory, 124 ns from a nor2_2); with them it drives one buffer input per stripe
+and the bus between them, and each buffer its stripe.
+
+The buffers' own delay is measured here too (driver_delays: the library cell into its
+stripe's load, and the stripe wire's Elmore delay), since it is part of every path into the
+memory that the chip's timing sums (chip/timing.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.pnr.block import BlockLayout, build_block
+from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist
+from taalas_flow.regfile.memory import MemoryPlan, engine_name
+from taalas_flow.resources import rtl_templates_dir
+
+# A column's pins (CDL spelling) the stripe's drivers re-drive: word address, write data (both
+# run through every bank) and each bank's read enable (RE_<p>_<bank>, the column's own pin).
+BUFFERED_PIN = re.compile(r"(WA|WD|RA_[A-Z])_\d+_|RE_[A-Z]_\d+")
+# The stripe's net a driver output is on: its input's net with this prefix.
+DRIVEN = "b_"
+
+
+def driver_module(plan: MemoryPlan, prefix: str = "taalas_rf") -> str:
+    return f"{prefix}_drv_{plan.column_banks}x{plan.width}_{plan.read_ports}r"
+
+
+def driver_signals(plan: MemoryPlan) -> list[tuple[str, int]]:
+    """(bus, bits) the drivers re-drive, named as the bank's pins are."""
+    ports = plan.bank.ports
+    return ([("WA", plan.word_bits), ("WD", plan.width)]
+            + [(f"RA_{p}", plan.word_bits) for p in ports]
+            + [(f"RE_{p}", plan.column_banks) for p in ports])
+
+
+def render_drivers(pdk: PdkConfig, plan: MemoryPlan, out: Path, name: str) -> Path:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(rtl_templates_dir())),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    out.write_text(env.get_template("dmem_drivers.v.j2").render(
+        name=name, signals=driver_signals(plan), cell=pdk.data["regfile"]["input_buffer_cell"]))
+    return out
+
+
+def build_drivers(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
+                  max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
+    """The drivers laid out by flow/pnr in the most rows that keep them no taller than
+    `max_height` (the interfaces beside them: the stripe's channel sits on the tallest block
+    under it), one row if even that is too tall."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    src = render_drivers(pdk, plan, workdir / f"{name}.v", name)
+    net = read_gate_netlist(src, name, pdk.data["std_cell_library"] + "__")
+    best = build_block(pdk, net, name, n_rows=1)
+    for rows in range(2, len(net.instances) + 1):
+        blk = build_block(pdk, net, name, n_rows=rows)
+        if blk.height > max_height:
+            break
+        best = blk
+    return best, net, src
+
+
+def driver_net(pin: str) -> str:
+    """The memory net a driver pin (CDL spelling) is on: an input (I_WA_3_) on the memory's
+    own net (wa_3_, RE_A_0 as the global logic names it), an output on that name with the
+    DRIVEN prefix."""
+    inp = pin.startswith("I_")
+    p = pin[2:] if inp else pin
+    m = re.fullmatch(r"(RE_[A-Z])_(\d+)_", p)
+    n = f"{m.group(1)}_{m.group(2)}" if m else engine_name(p)
+    return n if inp else DRIVEN + n
+
+
+@dataclass(frozen=True)
+class DriverLoad:
+    """What one driver output meets in its stripe."""
+    pins_pf: float           # cell inputs (banks, at any depth)
+    wire_pf: float           # every wire of the net: the stripe's channel and the banks' own
+    stripe_ohm: float        # the stripe's channel wiring (the banks' own R is not counted)
+    stripe_pf: float
+    taps: int                # columns the net reaches, evenly spaced along the stripe
+
+    @property
+    def load_pf(self) -> float:
+        return self.pins_pf + self.wire_pf
+
+    def elmore_ns(self) -> float:
+        """The stripe wire's Elmore delay to its last column (ohm x pF = ps): a uniform line
+        (its own capacitance counts half) with the rest of the load in `taps` equal parts
+        evenly along it, which the line's resistance reaches on average (taps + 1) / 2 taps
+        of the way. Its drops into the columns are taken as part of the line, which
+        overstates the resistance to any one column a little."""
+        beyond = self.load_pf - self.stripe_pf
+        share = (self.taps + 1) / (2 * self.taps) if self.taps else 1.0
+        return self.stripe_ohm * (self.stripe_pf / 2 + beyond * share) * 1e-3
+
+
+def driver_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout]
+                 ) -> dict[str, dict[str, DriverLoad]]:
+    """{stripe: {driven net: load}} for a memory built with drivers (build_folded), from its
+    CDL and wiring tables."""
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.pnr.parasitics import net_rc
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    walk = CdlDrivers(pdk, memory.cdl, memory.net_pf)
+    lib = PdkLiberty(pdk, "tt")
+    out: dict[str, dict[str, DriverLoad]] = {}
+    for s in stripes:
+        for n in sorted(s.wires):
+            if n.startswith(DRIVEN):
+                pins, wire = walk.meets(s.name, n, lib)
+                r, c = net_rc(pdk, s, n)
+                taps = walk.fanout(s.name, n) - 1          # every instance but the driver
+                out.setdefault(s.name, {})[n] = DriverLoad(pins, wire, r, c, taps)
+    return out
+
+
+def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[DriverLoad]]:
+    """Loads by the memory input they carry (ra_addr, wd, RE_A, ...), every stripe and bit."""
+    out: dict[str, list[DriverLoad]] = {}
+    for by_net in loads.values():
+        for n, ld in by_net.items():
+            group = re.sub(r"_\d+_?$", "", n.removeprefix(DRIVEN))
+            out.setdefault(group, []).append(ld)
+    return out
+
+
+def driver_delays(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
+                  corner: str, workdir: Path) -> dict[str, dict[str, float]]:
+    """Per memory input (driver_groups), what its stripe drivers add to a path into the
+    memory at `corner`: the buffer cell's delay into the largest load of the group
+    (OpenSTA on the library cell, steps/sta.cell_delay) plus the largest Elmore delay of a
+    stripe wire of the group; the two worst cases may be different bits, so this bounds the
+    group from above."""
+    from taalas_flow.steps.sta import cell_delay
+
+    cell = str(pdk.data["regfile"]["input_buffer_cell"])
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for group, lds in sorted(driver_groups(loads).items()):
+        worst = max(ld.load_pf for ld in lds)
+        buf = cell_delay(sta, pdk, cell, "X", corner, workdir, worst)
+        wire = max(ld.elmore_ns() for ld in lds)
+        out[group] = {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire}
+    return out

@@ -1,0 +1,81 @@
+"""The data memory's global read bus as the timing of a read sees it: after a bank has put
+a word on its column's bit lines, the column's interface drives it (one tri-state cell per
+bit, pdk_configs `regfile.bus_cell`) onto G_<p>, which runs along every stripe's channel and
+up the folded memory's bus to the read registers in the global logic (stripe 0's left end).
+
+The bus bit as an RC tree, from the interface farthest from the logic: its stripe's track
+into all the rest of the net, then the bus line into what hangs off it (the other stripes'
+tracks, spread along it, count half; the logic's inputs at its end, whole). Every stripe's
+track is taken whole (drops included), which overstates the resistance to any one
+interface. Not in it: the logic's gate between the bus and the read register, and the
+register's setup (both in the synthesised logic block)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from taalas_flow.pdk import PdkConfig
+from taalas_flow.pnr.block import BlockLayout
+
+READ_BUS = re.compile(r"G_[A-Z]_\d+_")
+
+
+@dataclass(frozen=True)
+class BusLoad:
+    pins_pf: float           # cell inputs on the bit (the logic's)
+    wire_pf: float           # all of its wire: every stripe's track, the bus, the logic's own
+    far_ohm: float           # the longest stripe track
+    far_pf: float
+    bus_ohm: float           # the folded memory's bus line and stubs
+    bus_pf: float
+
+    @property
+    def load_pf(self) -> float:
+        return self.pins_pf + self.wire_pf
+
+    def elmore_ns(self) -> float:
+        """Farthest interface to the logic (ohm x pF = ps), as the module says."""
+        rest = self.load_pf - self.far_pf
+        others = max(0.0, rest - self.bus_pf - self.pins_pf)
+        return (self.far_ohm * (self.far_pf / 2 + rest)
+                + self.bus_ohm * (self.bus_pf / 2 + others / 2 + self.pins_pf)) * 1e-3
+
+
+def bus_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout]
+              ) -> dict[str, BusLoad]:
+    """Per read-bus bit of a folded memory (build_folded), from its CDL and wiring."""
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.pnr.parasitics import net_rc
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    walk = CdlDrivers(pdk, memory.cdl, memory.net_pf)
+    lib = PdkLiberty(pdk, "tt")
+    out = {}
+    for n in sorted(n for n in memory.wires if READ_BUS.fullmatch(n)):
+        pins, wire = 0.0, 0.0
+        for s in stripes:
+            # each stripe's wire of the bit once (its net_pf), every cell input below it
+            p, w = walk.meets(s.name, n, lib)
+            pins, wire = pins + p, wire + w
+        # the logic block sits in stripe 0: its inputs are counted there
+        bus_r, bus_c = net_rc(pdk, memory, n)
+        far_r, far_c = max(net_rc(pdk, s, n) for s in stripes if n in s.wires)
+        out[n] = BusLoad(pins, wire + bus_c, far_r, far_c, bus_r, bus_c)
+    return out
+
+
+def bus_delay(sta: str, pdk: PdkConfig, loads: dict[str, BusLoad], corner: str,
+              workdir: Path) -> dict[str, float]:
+    """The bus cell's worst delay (any input to Z, OpenSTA on the library cell) into the
+    largest load of any bit, plus the largest Elmore delay of any bit: an upper bound over
+    the bits."""
+    from taalas_flow.steps.sta import cell_delay
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    worst = max(ld.load_pf for ld in loads.values())
+    cell = cell_delay(sta, pdk, str(pdk.data["regfile"]["bus_cell"]), "Z", corner, workdir,
+                      worst)
+    wire = max(ld.elmore_ns() for ld in loads.values())
+    return {"load_pf": worst, "cell_ns": cell, "wire_ns": wire, "ns": cell + wire}
