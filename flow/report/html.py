@@ -242,7 +242,8 @@ def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
     if mem_dir:
         blocks += [(f"Data-memory bank {g.stem}", BANK_CAPTION, g)
                    for g in sorted(mem_dir.glob("taalas_engine_rf_*.gds"))
-                   if not g.stem.endswith(("_tile", "_column")) and "_if_" not in g.stem]
+                   if not g.stem.endswith(("_tile", "_column"))
+                   and "_if_" not in g.stem and "_drv_" not in g.stem]
     for title, caption, b64 in _block_pictures(pdk, blocks):
         html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                     f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
