@@ -102,16 +102,13 @@ class DriverLoad:
         return self.stripe_ohm * (self.stripe_pf / 2 + beyond * share) * 1e-3
 
 
-def driver_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout]
+def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
                  ) -> dict[str, dict[str, DriverLoad]]:
-    """{stripe: {driven net: load}} for a memory built with drivers (build_folded), from its
-    CDL and wiring tables."""
-    from taalas_flow.chip.wires import CdlDrivers
+    """{stripe: {driven net: load}} for a memory built with drivers (build_folded): `walk`
+    is a chip.wires.CdlDrivers over the memory's CDL and wiring tables, `lib` the liberty
+    (rom.liberty.PdkLiberty) its pin capacitances come from."""
     from taalas_flow.pnr.parasitics import net_rc
-    from taalas_flow.rom.liberty import PdkLiberty
 
-    walk = CdlDrivers(pdk, memory.cdl, memory.net_pf)
-    lib = PdkLiberty(pdk, "tt")
     out: dict[str, dict[str, DriverLoad]] = {}
     for s in stripes:
         for n in sorted(s.wires):
@@ -133,21 +130,25 @@ def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[Dri
     return out
 
 
+def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corner: str,
+                workdir: Path) -> dict[str, float]:
+    """A cell driving a wire, over several loads (each with load_pf and elmore_ns()): the
+    cell's delay into the largest load (OpenSTA on the library cell, steps/sta.cell_delay)
+    plus the largest Elmore delay. The two worst cases may be different loads, so this
+    bounds them from above."""
+    from taalas_flow.steps.sta import cell_delay
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    worst = max(ld.load_pf for ld in loads)
+    buf = cell_delay(sta, pdk, cell, pin, corner, workdir, worst)
+    wire = max(ld.elmore_ns() for ld in loads)
+    return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire}
+
+
 def driver_delays(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
                   corner: str, workdir: Path) -> dict[str, dict[str, float]]:
     """Per memory input (driver_groups), what its stripe drivers add to a path into the
-    memory at `corner`: the buffer cell's delay into the largest load of the group
-    (OpenSTA on the library cell, steps/sta.cell_delay) plus the largest Elmore delay of a
-    stripe wire of the group; the two worst cases may be different bits, so this bounds the
-    group from above."""
-    from taalas_flow.steps.sta import cell_delay
-
+    memory at `corner` (stage_delay over every stripe and bit of the input)."""
     cell = str(pdk.data["regfile"]["input_buffer_cell"])
-    workdir.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for group, lds in sorted(driver_groups(loads).items()):
-        worst = max(ld.load_pf for ld in lds)
-        buf = cell_delay(sta, pdk, cell, "X", corner, workdir, worst)
-        wire = max(ld.elmore_ns() for ld in lds)
-        out[group] = {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire}
-    return out
+    return {group: stage_delay(sta, pdk, cell, "X", lds, corner, workdir)
+            for group, lds in sorted(driver_groups(loads).items())}

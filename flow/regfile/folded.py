@@ -16,6 +16,7 @@ from dataclasses import asdict
 import gdstk
 
 from taalas_flow.chip.rom_port import via_array, via_enclosure
+from taalas_flow.chip.wires import CdlDrivers
 from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
@@ -25,6 +26,7 @@ from taalas_flow.regfile.array import POWER, build_array
 from taalas_flow.regfile.drivers import driver_loads
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
 from taalas_flow.regfile.read_bus import bus_loads
+from taalas_flow.rom.liberty import PdkLiberty
 
 
 def stripe_columns(plan: MemoryPlan, stripes: int) -> list[range]:
@@ -142,9 +144,12 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
                       ports={n: (bus_x[n], 0.0) for n in ports},
                       straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires, cuts=cuts)
     blk.net_pf = wire_tables(pdk, blk, *parts)
-    blk.metrics["read_bus"] = {n: asdict(ld) for n, ld in bus_loads(pdk, blk, parts).items()}
+    # what the read bus and the drivers' outputs meet, from one walk of the memory's CDL
+    walk, lib = CdlDrivers(pdk, blk.cdl, blk.net_pf), PdkLiberty(pdk, "tt")
+    blk.metrics["read_bus"] = {n: asdict(ld)
+                               for n, ld in bus_loads(pdk, blk, parts, walk, lib).items()}
     if drivers is not None:
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}
-            for s, by in driver_loads(pdk, blk, parts).items()}
+            for s, by in driver_loads(pdk, walk, lib, parts).items()}
     return blk

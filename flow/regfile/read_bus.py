@@ -43,15 +43,12 @@ class BusLoad:
                 + self.bus_ohm * (self.bus_pf / 2 + others / 2 + self.pins_pf)) * 1e-3
 
 
-def bus_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout]
+def bus_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout], walk, lib
               ) -> dict[str, BusLoad]:
-    """Per read-bus bit of a folded memory (build_folded), from its CDL and wiring."""
-    from taalas_flow.chip.wires import CdlDrivers
+    """Per read-bus bit of a folded memory (build_folded): `walk` and `lib` as for
+    regfile.drivers.driver_loads."""
     from taalas_flow.pnr.parasitics import net_rc
-    from taalas_flow.rom.liberty import PdkLiberty
 
-    walk = CdlDrivers(pdk, memory.cdl, memory.net_pf)
-    lib = PdkLiberty(pdk, "tt")
     out = {}
     for n in sorted(n for n in memory.wires if READ_BUS.fullmatch(n)):
         pins, wire = 0.0, 0.0
@@ -68,14 +65,9 @@ def bus_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout]
 
 def bus_delay(sta: str, pdk: PdkConfig, loads: dict[str, BusLoad], corner: str,
               workdir: Path) -> dict[str, float]:
-    """The bus cell's worst delay (any input to Z, OpenSTA on the library cell) into the
-    largest load of any bit, plus the largest Elmore delay of any bit: an upper bound over
-    the bits."""
-    from taalas_flow.steps.sta import cell_delay
+    """The bus cell (worst input to Z) into the largest load of any bit, plus the largest
+    Elmore delay of any bit (regfile/drivers.stage_delay)."""
+    from taalas_flow.regfile.drivers import stage_delay
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    worst = max(ld.load_pf for ld in loads.values())
-    cell = cell_delay(sta, pdk, str(pdk.data["regfile"]["bus_cell"]), "Z", corner, workdir,
-                      worst)
-    wire = max(ld.elmore_ns() for ld in loads.values())
-    return {"load_pf": worst, "cell_ns": cell, "wire_ns": wire, "ns": cell + wire}
+    return stage_delay(sta, pdk, str(pdk.data["regfile"]["bus_cell"]), "Z",
+                       list(loads.values()), corner, workdir)

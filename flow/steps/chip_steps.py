@@ -220,8 +220,9 @@ class DataMemory(Step):
         # at tt, like the bank's read that the chip's timing adds it to
         loads = {st: {n: DriverLoad(**v) for n, v in by.items()}
                  for st, by in array.metrics["driver_loads"].items()}
-        drive = driver_delays(require_tool("sta", "timing"), pdk, loads, "tt", d / "sta_drivers")
-        bus = bus_delay(require_tool("sta", "timing"), pdk,
+        sta = require_tool("sta", "timing")
+        drive = driver_delays(sta, pdk, loads, "tt", d / "sta_drivers")
+        bus = bus_delay(sta, pdk,
                         {n: BusLoad(**v) for n, v in array.metrics["read_bus"].items()}, "tt",
                         d / "sta_read_bus")
         bank_um2 = bank.width * bank.height
@@ -358,18 +359,20 @@ class ChipTop(Step):
                                                               sta, period, d, BOUND_CORNERS)
             rom_t = rom_job.result()
         buffered = closed.buffered
-        bank_read = state_in.metrics.get("taalas__dmem__bank_read_ns")   # a Decimal
-        bank_read = None if bank_read is None else float(bank_read)
+        def dmem(metric: str) -> float | None:
+            """The data-memory step's metric (a Decimal in the state), if it ran."""
+            v = state_in.metrics.get(f"taalas__dmem__{metric}")
+            return None if v is None else float(v)
+
+        bank_read = dmem("bank_read_ns")
         drive_cell = str(pdk.data["regfile"]["input_buffer_cell"])
-        memory_drive = {p: (drive_cell, float(v)) for p in ("ra_addr", "rb_addr", "wa", "wd")
-                        if (v := state_in.metrics.get(f"taalas__dmem__drive_{p}_ns"))
-                        is not None}
-        read_bus = state_in.metrics.get("taalas__dmem__read_bus_ns")
-        read_bus = None if read_bus is None else (str(pdk.data["regfile"]["bus_cell"]),
-                                                  float(read_bus))
+        memory_drive = {p: (drive_cell, v) for p in ("ra_addr", "rb_addr", "wa", "wd")
+                        if (v := dmem(f"drive_{p}_ns")) is not None}
+        bus_ns = dmem("read_bus_ns")
+        read_bus = None if bus_ns is None else (str(pdk.data["regfile"]["bus_cell"]), bus_ns)
         # the bank's write inputs' setup, timed at the same period as the core
-        bank_setup = state_in.metrics.get("taalas__dmem__bank_setup_ws_ns")
-        bank_write = None if bank_setup is None else period - float(bank_setup)
+        bank_setup = dmem("bank_setup_ws_ns")
+        bank_write = None if bank_setup is None else period - bank_setup
         interblock = {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(

@@ -112,18 +112,25 @@ def test_memory_is_clean_and_matches_the_plan(memory) -> None:
                    blackbox="sky130_fd_sc_hd__*").clean
 
 
+def _assert_lvs_and_simulation_fail(pdk, d: Path, netlists, lines: list[str], tag: str
+                                    ) -> None:
+    """The memory's reference netlist changed to `lines`: LVS against the memory's layout
+    fails, and the netlist no longer simulates like the memory RTL."""
+    (d / f"{tag}.cdl").write_text("\n".join(lines))
+    assert not run_lvs(pdk, d / "mem.gds", d / f"{tag}.cdl", d / f"lvs_{tag}",
+                       blackbox="sky130_fd_sc_hd__*").clean
+    _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "mem", netlists,
+                                                  address_bits(PLAN), d / f"sim_{tag}", 200)
+    assert mismatches > 0
+
+
 def test_memory_lvs_sees_an_interface_on_the_wrong_column_lines(memory) -> None:
     pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
     lines = arr.cdl.splitlines()
     k = next(i for i, ln in enumerate(lines) if ln.startswith("Xif1 "))
     assert " SL_A_1 " in lines[k]
     lines[k] = lines[k].replace(" SL_A_1 ", " SL_A_2 ")
-    (d / "wrong.cdl").write_text("\n".join(lines))
-    assert not run_lvs(pdk, d / "mem.gds", d / "wrong.cdl", d / "lvs_wrong",
-                       blackbox="sky130_fd_sc_hd__*").clean
-    _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "mem", netlists,
-                                                  address_bits(PLAN), d / "sim_wrong", 200)
-    assert mismatches > 0
+    _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, "wrong")
 
 
 def test_laid_out_memory_simulates_like_the_rtl(memory) -> None:
@@ -174,12 +181,7 @@ def test_lvs_and_simulation_see_crossed_driver_outputs(memory) -> None:
     a, b = toks.index("b_wa_0_"), toks.index("b_wa_1_")
     toks[a], toks[b] = toks[b], toks[a]
     lines[k] = " ".join(toks)
-    (d / "crossed.cdl").write_text("\n".join(lines))
-    assert not run_lvs(pdk, d / "mem.gds", d / "crossed.cdl", d / "lvs_crossed",
-                       blackbox="sky130_fd_sc_hd__*").clean
-    _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "mem", netlists,
-                                                  address_bits(PLAN), d / "sim_crossed", 200)
-    assert mismatches > 0
+    _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, "crossed")
 
 
 def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, tmp_path) -> None:
