@@ -26,9 +26,14 @@ from taalas_flow.pdk import load_pdk
 from taalas_flow.regfile.array import build_array
 from taalas_flow.regfile.bank import BankShape, render_bank_model
 from taalas_flow.regfile.column import build_column
-from taalas_flow.regfile.drivers import build_drivers, driver_module
+from taalas_flow.regfile.drivers import (
+    build_drivers,
+    build_repeaters,
+    driver_module,
+    repeater_module,
+)
 from taalas_flow.regfile.equivalence import simulate_memory
-from taalas_flow.regfile.folded import build_folded, default_stripes
+from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
 from taalas_flow.regfile.interface import build_interface, interface_module
 from taalas_flow.regfile.layout import build_bank
 from taalas_flow.regfile.logic import build_logic
@@ -101,20 +106,26 @@ def memory_rows(pdk, plan, addr_bits: int, work: Path) -> dict:
     col = build_column(pdk, bank, plan.column_banks, f"{name}_column")
     ifn = interface_module(plan, "taalas_engine_rf")
     iface, inet, isrc = build_interface(pdk, plan, work / "mem_if", ifn, col.width)
+    k = default_stripes(pdk, plan, col, iface)
+    # the logic decodes one read-repeater enable per stripe: one logic per arrangement
+    logic1, lnet1, lsrc1 = build_logic(pdk, plan, work / "mem_logic1", "taalas_engine1",
+                                       CLOCK_NS, addr_bits, stripe_columns(plan, 1))
     logic, lnet, lsrc = build_logic(pdk, plan, work / "mem_logic", "taalas_engine", CLOCK_NS,
-                                    addr_bits)
+                                    addr_bits, stripe_columns(plan, k))
     drn = driver_module(plan, "taalas_engine_rf")
     drv, dnet, dsrc = build_drivers(pdk, plan, work / "mem_drv", drn, iface.height)
+    rpn = repeater_module(plan, "taalas_engine_rf")
+    rep, rnet, rsrc = build_repeaters(pdk, plan, work / "mem_rep", rpn, iface.height)
     model = render_bank_model(plan.bank, work / "mem_model.v", name)
     netlists = {name: (net, model), ifn: (inet, isrc), logic.name: (lnet, lsrc),
-                drn: (dnet, dsrc)}
+                logic1.name: (lnet1, lsrc1), drn: (dnet, dsrc), rpn: (rnet, rsrc)}
     out = {"interface_cells": iface.metrics["cells"], "logic_cells": logic.metrics["cells"],
            "interface_um": [iface.width, iface.height], "logic_um": [logic.width, logic.height]}
-    k = default_stripes(pdk, plan, col, iface)
     for label, build in (("one_stripe", lambda: build_array(pdk, plan, col, iface, "mem1",
-                                                            logic=logic, drivers=drv)),
+                                                            logic=logic1, drivers=drv,
+                                                            repeaters=rep)),
                          ("folded", lambda: build_folded(pdk, plan, col, iface, logic, "memf",
-                                                         k, drivers=drv))):
+                                                         k, drivers=drv, repeaters=rep))):
         t0 = time.perf_counter()
         blk = build()
         gen_s = time.perf_counter() - t0

@@ -49,6 +49,8 @@ RULES = [
     Rule("taalas__drc__dmem_interface__count", "higher", what="DRC, data-memory interface"),
     Rule("taalas__drc__dmem_logic__count", "higher", what="DRC, data-memory logic"),
     Rule("taalas__drc__dmem_drivers__count", "higher", what="DRC, data-memory stripe drivers"),
+    Rule("taalas__drc__dmem_repeaters__count", "higher",
+         what="DRC, data-memory read repeaters"),
     Rule("taalas__sim__dmem__mismatches", "higher",
          what="laid-out data memory's netlist vs memory RTL, simulation"),
     Rule("taalas__lvs__dmem_clean", "lower", what="LVS, data memory"),

@@ -58,6 +58,7 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     # each stripe re-drives its inputs: clean drivers, each driving a load inside its
     # cell's liberty limit; the delay they and the read bus add measured
     assert metrics["taalas__drc__dmem_drivers__count"] == 0
+    assert metrics["taalas__drc__dmem_repeaters__count"] == 0
     assert metrics["taalas__dmem__driver_cells"] > 0
     pdk = load_pdk("sky130", pdk_root)
     cell = pdk.data["regfile"]["input_buffer_cell"]

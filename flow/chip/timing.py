@@ -12,9 +12,10 @@ Segments and where they come from:
   address setup to the capturing edge; the output flop's clock to DOUT;
 - the data memory's stripe drivers (regfile/drivers: the buffer cell into its stripe's load
   and the stripe wire's Elmore delay), its bank read (regfile/timing: address in to bit
-  line out, OpenSTA) or write setup, and its global read bus (regfile/read_bus: the
-  column's tri-state cell into the bus and the bus's Elmore delay to the read registers),
-  all at tt, so at ss they are short of the truth, which keeps the sum a lower bound;
+  line out, OpenSTA) or write setup, and its read bus (regfile/read_bus: the column's
+  tri-state cell into its stripe's bus and that bus's Elmore delay to the stripe's
+  repeater, then the repeater into the global bus and its Elmore delay to the read
+  registers), all at tt, so at ss they are short of the truth, which keeps the sum a lower bound;
 - the chip's wire between the blocks (chip/wires.py): the core's share is timed with the
   wire's load on its pins (an input driven by the other block's real output cell: the ROM
   port's output mux, the memory's read register), the cell's unloaded delay and the wire's
@@ -22,11 +23,11 @@ Segments and where they come from:
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
 an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
-macros), the data memory's periphery (predecoder and column select, the logic's gate
-before its read registers, the wire from its read registers to its pins, the banks' own
-wire resistance past the stripe's channel), and
-the skew of the chip's clock between blocks (each block's own tree is timed from its clock
-pin; the chip's clock net to the pins is not)."""
+macros), the data memory's periphery (predecoder and column select, the repeaters'
+enable, the logic's gate before its read registers, the wire from its read registers to
+its pins, the banks' own wire resistance past the stripe's channel), and the skew of the
+chip's clock between blocks (each block's own tree is timed from its clock pin; the chip's
+clock net to the pins is not)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      drivers: dict[str, tuple[str, float]] | None = None,
                      memory_drive: dict[str, tuple[str, float]] | None = None,
                      bank_write_ns: float | None = None,
-                     read_bus: tuple[str, float] | None = None) -> dict[str, dict]:
+                     read_bus: dict[str, float] | None = None) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
     reaches no register in the core (absent from `ports`) leaves its path out. Per port
@@ -74,8 +75,9 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     memory input (ra_addr, rb_addr, wa, wd), its stripe drivers' cell and delay
     (regfile/drivers.driver_delays); `bank_write_ns`: how long before the clock edge a
     bank's write inputs must arrive (the period less the bank's setup slack at them);
-    `read_bus`: the memory's bus cell and the delay from it to the read registers
-    (regfile/read_bus.py)."""
+    `read_bus`: the memory's read bus from a column's interface to the read registers, as
+    segments {name: ns} (regfile/read_bus.py: the stripe's bus, then its repeater and the
+    global bus)."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
@@ -115,9 +117,7 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
         if bank_read_ns is not None and f"{port}_addr" in out:
             seg[f"core -> data memory {port} address"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
-                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns,
-                **({f"global read bus ({read_bus[0]}) to the read register (tt)": read_bus[1]}
-                   if read_bus else {})}
+                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {})}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):

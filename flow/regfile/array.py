@@ -18,7 +18,9 @@ its wiring columns on either side; the channel; the columns; rails (VPWR, VGND).
   of the banks run the channel's full length and leave at its left end;
 - with input drivers (regfile/drivers.py) under the channel's left end, the word address,
   write data and read enables leave at the left end only as far as the drivers' inputs; the
-  drivers' outputs (nets `b_<input>`) run from there to the last column.
+  drivers' outputs (nets `b_<input>`) run from there to the last column; with read
+  repeaters beside them the interfaces drive the stripe's read bus (`l_G_<p>_<bit>_`) into
+  the repeaters, whose outputs (G_<p>) leave at the left end.
 
 The reference netlist for LVS comes from the same plan (which column gets which column
 lines), not from the drawing.
@@ -45,7 +47,7 @@ from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
 from taalas_flow.pnr.parasitics import net_rc, wire_tables
-from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, driver_net
+from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, LOCAL, driver_net
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan, engine_name
 
 # A column's own ports (met2 pins, one per bank): build_column names them <port>_<bank>.
@@ -70,9 +72,12 @@ def column_net(c: int, pin: str, driven: bool = False) -> str:
 def logic_net(plan: MemoryPlan, pin: str) -> str:
     """The array net a pin (CDL spelling) of the memory's global logic (dmem_logic) is on:
     its address inputs are the high bits of the memory's address ports."""
-    m = re.fullmatch(r"(RE|SH|SL)_([A-Z])_(\d+)_", pin)
+    m = re.fullmatch(r"(RE|SH|SL|SOFF)_([A-Z])_(\d+)_", pin)
     if m:
         return f"{m.group(1)}_{m.group(2)}_{m.group(3)}"
+    m = re.fullmatch(r"SOFF_([A-Z])", pin)          # one stripe: a one-bit bus, spelled bare
+    if m:
+        return f"SOFF_{m.group(1)}_0"
     m = re.fullmatch(r"(wa|r[a-z])_hi_(\d+)_", pin)
     if m:
         base = "wa" if m.group(1) == "wa" else f"{m.group(1)}_addr"
@@ -80,8 +85,11 @@ def logic_net(plan: MemoryPlan, pin: str) -> str:
     return pin
 
 
-def interface_net(plan: MemoryPlan, c: int, pin: str) -> str:
-    """The array net an interface's pin (CDL spelling) is on."""
+def interface_net(plan: MemoryPlan, c: int, pin: str, repeated: bool = False) -> str:
+    """The array net an interface's pin (CDL spelling) is on; `repeated`: the stripe has read
+    repeaters (regfile/drivers.py), so its interfaces drive the stripe's own read bus."""
+    if repeated and re.fullmatch(r"G_[A-Z]_\d+_", pin):
+        return LOCAL + pin
     hi, lo = plan.column_lines(c)
     m = re.fullmatch(r"S([HL])_([A-Z])", pin)
     if m:
@@ -110,7 +118,8 @@ def _free_m4(g: TrackGeometry, start: float, step: float, stop: float, n: int,
 def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
                 name: str, columns: range | None = None,
                 logic: BlockLayout | None = None, export: bool = False,
-                drivers: BlockLayout | None = None) -> BlockLayout:
+                drivers: BlockLayout | None = None, repeaters: BlockLayout | None = None,
+                stripe: int = 0) -> BlockLayout:
     """`column` from build_column, `iface` from build_interface; `columns` (default: all of the
     plan's) are the plan's column indices this array holds, left to right. With `logic` (the
     memory's global logic laid out by build_block) at the left end, the block is the whole
@@ -118,7 +127,9 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     predecoded lines, bank selects and read bus are ports too (`export` keeps them ports
     with the logic, for a memory folded into several such blocks). With `drivers`
     (regfile/drivers.py) at the left end, after the logic, the columns' word address, write
-    data and read enables are that block's outputs, its inputs the memory's nets."""
+    data and read enables are that block's outputs, its inputs the memory's nets. With
+    `repeaters` after them, the interfaces drive the stripe's own read bus into those read
+    repeaters, enabled by the logic's line for stripe number `stripe`."""
     cols = list(columns if columns is not None else range(plan.columns))
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
@@ -159,10 +170,12 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             net(n).drops.append(x)
         under.append((blk, xt))
 
-    # The logic, then the drivers, at the left end: each with its inputs' wiring columns on
-    # its left and its outputs' on its right.
+    # The logic, the drivers, the repeaters at the left end: each with its inputs' wiring
+    # columns on its left and its outputs' on its right.
     x_cols = x_left
-    for blk, net_of in ((logic, lambda p: logic_net(plan, p)), (drivers, driver_net)):
+    for blk, net_of in ((logic, lambda p: logic_net(plan, p)),
+                        (drivers, lambda p: driver_net(p, stripe)),
+                        (repeaters, lambda p: driver_net(p, stripe))):
         if blk is None:
             continue
         n_in = sum(1 for x, _y in blk.ports.values() if x == 0.0)
@@ -171,7 +184,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         x_next = snap(xt + blk.width + 3 * gap + n_out * g.m4_pitch)
         place_under(blk, xt, net_of, [], x_cols, x_next - gap, "at the left end")
         x_cols = x_next
-    driven = drivers is not None
+    driven, repeated = drivers is not None, repeaters is not None
 
     # Per column: where it sits, its drops, its interface and the interface's wiring columns.
     drops: list[tuple[str, float, str]] = []               # net, x, layer
@@ -186,9 +199,9 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             if lay == "met4":
                 blocked.append(snap(xc + px))
         xt = snap(xc + round((column.width - iface.width) / 2 / g.site) * g.site)
-        place_under(iface, xt, lambda p, ci=ci: interface_net(plan, ci, p), blocked,
+        place_under(iface, xt, lambda p, ci=ci: interface_net(plan, ci, p, repeated), blocked,
                     xc + g.m4_w, xc + column.width - g.m4_w, f"under column {ci}")
-    local = {n for n in nets if re.match(r"c\d+_", n) or n.startswith(DRIVEN)}
+    local = {n for n in nets if re.match(r"c\d+_", n) or n.startswith((DRIVEN, LOCAL))}
     for n in set(nets) - local:
         nets[n].left_exit = logic is None or export or bool(ENGINE_PORT.fullmatch(n))
     dangling = sorted(n for n, nt in nets.items() if not nt.left_exit and len(nt.drops) < 2)
@@ -212,8 +225,8 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     d = Drawer(pdk, top)
     lib = gdstk.Library(unit=1e-6, precision=1e-9)
     have: set[str] = set()
-    for cell in [*column.lib.cells,
-                 *(c for blk in (iface, logic, drivers) if blk for c in blk.lib.cells)]:
+    for cell in [*column.lib.cells, *(c for blk in (iface, logic, drivers, repeaters) if blk
+                                      for c in blk.lib.cells)]:
         if cell.name not in have:
             have.add(cell.name)
             lib.add(cell)
@@ -251,8 +264,8 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     lib.add(top)
 
     # Reference netlist: columns and interfaces as subcircuits, wired by the plan.
-    subckts = merge_subckts([column.cdl, iface.cdl, logic.cdl if logic else "",
-                             drivers.cdl if drivers else ""])
+    subckts = merge_subckts([column.cdl, iface.cdl,
+                             *(b.cdl for b in (logic, drivers, repeaters) if b)])
     lines = [f"* data memory array {name} generated by taalas-flow", *subckts.values(),
              f".SUBCKT {name} {' '.join(ports + list(POWER))}"]
     for ci in cols:
@@ -260,7 +273,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             p if p in POWER else column_net(ci, p, driven)
             for p in subckt_pins(subckts[column.name])) + f" {column.name}")
         lines.append(f"Xif{ci} " + " ".join(
-            p if p in POWER else interface_net(plan, ci, p)
+            p if p in POWER else interface_net(plan, ci, p, repeated)
             for p in subckt_pins(subckts[iface.name])) + f" {iface.name}")
     if logic is not None:
         lines.append("Xlogic " + " ".join(
@@ -268,8 +281,12 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             for p in subckt_pins(subckts[logic.name])) + f" {logic.name}")
     if drivers is not None:
         lines.append("Xdrv " + " ".join(
-            p if p in POWER else driver_net(p)
+            p if p in POWER else driver_net(p, stripe)
             for p in subckt_pins(subckts[drivers.name])) + f" {drivers.name}")
+    if repeaters is not None:
+        lines.append("Xrep " + " ".join(
+            p if p in POWER else driver_net(p, stripe)
+            for p in subckt_pins(subckts[repeaters.name])) + f" {repeaters.name}")
     lines += [".ENDS", ""]
     metrics = {"columns": len(cols), "width_um": width, "height_um": height,
                "area_um2": width * height, "channel_tracks": ch.n_tracks,
@@ -277,11 +294,14 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
                "logic_width_um": logic.width if logic else 0.0,
                "logic_height_um": logic.height if logic else 0.0,
                "interface_height_um": iface.height, "ports": len(ports),
-               "drivers_width_um": drivers.width if drivers else 0.0}
+               "drivers_width_um": drivers.width if drivers else 0.0,
+               "repeaters_width_um": repeaters.width if repeaters else 0.0}
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
                       wires=ch.wires, cuts=ch.cuts)
-    blk.net_pf = wire_tables(pdk, blk, column, iface, *(b for b in (logic, drivers) if b))
-    # the drivers' outputs are the stripe's own nets: their wire is part of a driver's load
+    blk.net_pf = wire_tables(pdk, blk, column, iface,
+                             *(b for b in (logic, drivers, repeaters) if b))
+    # the drivers' outputs and the stripe's read bus are its own nets: their wire is part
+    # of what drives them
     blk.net_pf[name].update({n: net_rc(pdk, blk, n)[1] for n in blk.wires
-                             if n.startswith(DRIVEN)})
+                             if n.startswith((DRIVEN, LOCAL))})
     return blk

@@ -5,6 +5,12 @@ engine core's address flop would drive every bank of the memory (13 pF per low a
 the tiny-llama memory, 124 ns from a nor2_2); with them it drives one buffer input per stripe
 and the bus between them, and each buffer its stripe.
 
+Beside them, the stripe's read repeaters (rtl_templates/dmem_repeaters.v.j2), the other
+direction: the stripe's interfaces drive its own read bus (nets `l_G_<p>_<bit>_`), and a
+tri-state repeater per bit drives the global bus G_<p> while the global logic's
+SOFF_<p>_<stripe> is low (the read column is in the stripe). Read timing is
+regfile/read_bus.py's.
+
 The buffers' own delay is measured here too (driver_delays: the library cell into its
 stripe's load, and the stripe wire's Elmore delay), since it is part of every path into the
 memory that the chip's timing sums (chip/timing.py)."""
@@ -28,10 +34,17 @@ from taalas_flow.resources import rtl_templates_dir
 BUFFERED_PIN = re.compile(r"(WA|WD|RA_[A-Z])_\d+_|RE_[A-Z]_\d+")
 # The stripe's net a driver output is on: its input's net with this prefix.
 DRIVEN = "b_"
+# The stripe's own read bus (its interfaces' outputs, the repeaters' inputs): the global read
+# bus net with this prefix.
+LOCAL = "l_"
 
 
 def driver_module(plan: MemoryPlan, prefix: str = "taalas_rf") -> str:
     return f"{prefix}_drv_{plan.column_banks}x{plan.width}_{plan.read_ports}r"
+
+
+def repeater_module(plan: MemoryPlan, prefix: str = "taalas_rf") -> str:
+    return f"{prefix}_rep_{plan.width}_{plan.read_ports}r"
 
 
 def driver_signals(plan: MemoryPlan) -> list[tuple[str, int]]:
@@ -42,21 +55,20 @@ def driver_signals(plan: MemoryPlan) -> list[tuple[str, int]]:
             + [(f"RE_{p}", plan.column_banks) for p in ports])
 
 
-def render_drivers(pdk: PdkConfig, plan: MemoryPlan, out: Path, name: str) -> Path:
+def _render(template: str, out: Path, **params) -> Path:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(rtl_templates_dir())),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    out.write_text(env.get_template("dmem_drivers.v.j2").render(
-        name=name, signals=driver_signals(plan), cell=pdk.data["regfile"]["input_buffer_cell"]))
+    out.write_text(env.get_template(template).render(**params))
     return out
 
 
-def build_drivers(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
-                  max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
-    """The drivers laid out by flow/pnr in the most rows that keep them no taller than
-    `max_height` (the interfaces beside them: the stripe's channel sits on the tallest block
-    under it), one row if even that is too tall."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    src = render_drivers(pdk, plan, workdir / f"{name}.v", name)
+def _build_rows(pdk: PdkConfig, src: Path, name: str, max_height: float
+                ) -> tuple[BlockLayout, GateNetlist, Path]:
+    """A cell netlist laid out by flow/pnr in the most rows that keep it no taller than
+    `max_height` (the interfaces beside it: the stripe's channel sits on the tallest block
+    under it), one row if even that is too tall. (A block's height is bounded below by its
+    input pins, stacked on its left edge: the drivers and the repeaters are two blocks so
+    that each fits beside the interfaces.)"""
     net = read_gate_netlist(src, name, pdk.data["std_cell_library"] + "__")
     best = build_block(pdk, net, name, n_rows=1)
     for rows in range(2, len(net.instances) + 1):
@@ -67,10 +79,41 @@ def build_drivers(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
     return best, net, src
 
 
-def driver_net(pin: str) -> str:
-    """The memory net a driver pin (CDL spelling) is on: an input (I_WA_3_) on the memory's
-    own net (wa_3_, RE_A_0 as the global logic names it), an output on that name with the
-    DRIVEN prefix."""
+def build_drivers(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
+                  max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
+    """The input drivers (dmem_drivers.v.j2) laid out no taller than `max_height`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    src = _render("dmem_drivers.v.j2", workdir / f"{name}.v", name=name,
+                  signals=driver_signals(plan),
+                  cell=pdk.data["regfile"]["input_buffer_cell"])
+    return _build_rows(pdk, src, name, max_height)
+
+
+def build_repeaters(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
+                    max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
+    """The read repeaters (dmem_repeaters.v.j2) laid out no taller than `max_height`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    src = _render("dmem_repeaters.v.j2", workdir / f"{name}.v", name=name,
+                  repeater=pdk.data["regfile"]["read_repeater_cell"], ports=plan.bank.ports,
+                  width=plan.width)
+    return _build_rows(pdk, src, name, max_height)
+
+
+def driver_net(pin: str, stripe: int = 0) -> str:
+    """The memory net a pin (CDL spelling) of stripe `stripe`'s drivers or repeaters is on:
+    a driver input
+    (I_WA_3_) on the memory's own net (wa_3_, RE_A_0 as the global logic names it), its output
+    on that name with the DRIVEN prefix; a repeater's input (L_A_3_) on the stripe's read bus
+    (l_G_A_3_), its output on the global one (G_A_3_), its enable (OFF_A) on the logic's line
+    for this stripe (SOFF_A_<stripe>)."""
+    m = re.fullmatch(r"OFF_([A-Z])", pin)
+    if m:
+        return f"SOFF_{m.group(1)}_{stripe}"
+    m = re.fullmatch(r"L_([A-Z]_\d+_)", pin)
+    if m:
+        return f"{LOCAL}G_{m.group(1)}"
+    if re.fullmatch(r"G_[A-Z]_\d+_", pin):
+        return pin
     inp = pin.startswith("I_")
     p = pin[2:] if inp else pin
     m = re.fullmatch(r"(RE_[A-Z])_(\d+)_", p)
@@ -80,7 +123,8 @@ def driver_net(pin: str) -> str:
 
 @dataclass(frozen=True)
 class DriverLoad:
-    """What one driver output meets in its stripe."""
+    """What one driver output meets in its stripe (also what a stripe's read bus meets:
+    regfile/read_bus.local_loads)."""
     pins_pf: float           # cell inputs (banks, at any depth)
     wire_pf: float           # every wire of the net: the stripe's channel and the banks' own
     stripe_ohm: float        # the stripe's channel wiring (the banks' own R is not counted)
@@ -102,22 +146,28 @@ class DriverLoad:
         return self.stripe_ohm * (self.stripe_pf / 2 + beyond * share) * 1e-3
 
 
-def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
+def stripe_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout], is_net
                  ) -> dict[str, dict[str, DriverLoad]]:
-    """{stripe: {driven net: load}} for a memory built with drivers (build_folded): `walk`
-    is a chip.wires.CdlDrivers over the memory's CDL and wiring tables, `lib` the liberty
-    (rom.liberty.PdkLiberty) its pin capacitances come from."""
+    """{stripe: {net: load}} of each stripe's own nets that `is_net` picks, each driven from
+    one end of the stripe: `walk` is a chip.wires.CdlDrivers over the memory's CDL and wiring
+    tables, `lib` the liberty (rom.liberty.PdkLiberty) its pin capacitances come from;
+    `taps` every instance on the net but one (the driver, or the receiver)."""
     from taalas_flow.pnr.parasitics import net_rc
 
     out: dict[str, dict[str, DriverLoad]] = {}
     for s in stripes:
-        for n in sorted(s.wires):
-            if n.startswith(DRIVEN):
-                pins, wire = walk.meets(s.name, n, lib)
-                r, c = net_rc(pdk, s, n)
-                taps = walk.fanout(s.name, n) - 1          # every instance but the driver
-                out.setdefault(s.name, {})[n] = DriverLoad(pins, wire, r, c, taps)
+        for n in sorted(n for n in s.wires if is_net(n)):
+            pins, wire = walk.meets(s.name, n, lib)
+            r, c = net_rc(pdk, s, n)
+            out.setdefault(s.name, {})[n] = DriverLoad(pins, wire, r, c,
+                                                       walk.fanout(s.name, n) - 1)
     return out
+
+
+def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
+                 ) -> dict[str, dict[str, DriverLoad]]:
+    """The drivers' outputs (stripe_loads) of a memory built with drivers (build_folded)."""
+    return stripe_loads(pdk, walk, lib, stripes, lambda n: n.startswith(DRIVEN))
 
 
 def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[DriverLoad]]:

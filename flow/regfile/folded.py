@@ -25,7 +25,7 @@ from taalas_flow.pnr.parasitics import wire_tables
 from taalas_flow.regfile.array import POWER, build_array
 from taalas_flow.regfile.drivers import driver_loads
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
-from taalas_flow.regfile.read_bus import bus_loads
+from taalas_flow.regfile.read_bus import bus_loads, local_loads
 from taalas_flow.rom.liberty import PdkLiberty
 
 
@@ -50,14 +50,19 @@ def default_stripes(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout,
 
 def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
                  logic: BlockLayout, name: str, stripes: int,
-                 drivers: BlockLayout | None = None) -> BlockLayout:
-    """`drivers` (regfile/drivers.py): each stripe re-drives its inputs with a copy."""
+                 drivers: BlockLayout | None = None, repeaters: BlockLayout | None = None
+                 ) -> BlockLayout:
+    """`drivers` (regfile/drivers.py): each stripe re-drives its inputs with a copy;
+    `repeaters`: each stripe repeats its read bus onto the global one, and the logic must
+    then have been built for these stripes (build_logic's `stripes`,
+    stripe_columns(plan, stripes))."""
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
     margin, ring_w, rail_w, gap = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w",
                                                           "gap"))
     parts = [build_array(pdk, plan, column, iface, f"{name}_s{s}", cols,
-                         logic=logic if s == 0 else None, export=True, drivers=drivers)
+                         logic=logic if s == 0 else None, export=True, drivers=drivers,
+                         repeaters=repeaters, stripe=s)
              for s, cols in enumerate(stripe_columns(plan, stripes))]
 
     # Bus lines: every net at the edge of two stripes or more, and the memory's ports (those
@@ -152,4 +157,8 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}
             for s, by in driver_loads(pdk, walk, lib, parts).items()}
+    if repeaters is not None:
+        blk.metrics["read_local"] = {
+            s: {n: asdict(ld) for n, ld in by.items()}
+            for s, by in local_loads(pdk, walk, lib, parts).items()}
     return blk

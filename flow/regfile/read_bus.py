@@ -1,14 +1,27 @@
-"""The data memory's global read bus as the timing of a read sees it: after a bank has put
-a word on its column's bit lines, the column's interface drives it (one tri-state cell per
-bit, pdk_configs `regfile.bus_cell`) onto G_<p>, which runs along every stripe's channel and
-up the folded memory's bus to the read registers in the global logic (stripe 0's left end).
+"""The data memory's read bus as the timing of a read sees it: after a bank has put a word on
+its column's bit lines, the column's interface drives it (one tri-state cell per bit,
+pdk_configs `regfile.bus_cell`) onto the read bus.
 
-The bus bit as an RC tree, from the interface farthest from the logic: its stripe's track
+With read repeaters (regfile/drivers.py) that is two stages:
+
+- the stripe's own bus (`l_G_<p>_<bit>_`, local_loads): one line along the stripe's channel
+  from the interface farthest from the repeaters to them at its left end, with the other
+  interfaces' wiring spread along it; the Elmore delay of a line driven from one end into
+  loads spread evenly along it is regfile/drivers.DriverLoad's by symmetry (the repeater's
+  input, at the line's end, is spread with the rest: a few fF short);
+- the global bus G_<p> (bus_loads): the repeater (`regfile.read_repeater_cell`) drives it up
+  the folded memory's bus to the read registers in the global logic (stripe 0's left end).
+
+Without them (a memory built without drivers) the interfaces drive G_<p> directly, along
+every stripe's channel, and bus_loads is the only stage.
+
+The global bus bit as an RC tree, from the stripe farthest from the logic: its stripe's wiring
 into all the rest of the net, then the bus line into what hangs off it (the other stripes'
-tracks, spread along it, count half; the logic's inputs at its end, whole). Every stripe's
-track is taken whole (drops included), which overstates the resistance to any one
-interface. Not in it: the logic's gate between the bus and the read register, and the
-register's setup (both in the synthesised logic block)."""
+wiring, spread along it, count half; the logic's inputs at its end, whole). Every stripe's
+wiring is taken whole, which overstates the resistance to any one driver. Not in it: the
+logic's gate between the bus and the read register, and the register's setup (both in the
+synthesised logic block), and the repeaters' enable (decoded by the logic from the read
+address while the bank reads)."""
 
 from __future__ import annotations
 
@@ -18,8 +31,10 @@ from pathlib import Path
 
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout
+from taalas_flow.regfile.drivers import LOCAL, DriverLoad, stripe_loads
 
 READ_BUS = re.compile(r"G_[A-Z]_\d+_")
+STRIPE_BUS = re.compile(LOCAL + READ_BUS.pattern)
 
 
 @dataclass(frozen=True)
@@ -63,11 +78,29 @@ def bus_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout], w
     return out
 
 
+def local_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
+                ) -> dict[str, dict[str, DriverLoad]]:
+    """{stripe: {its read-bus net: load}} of a memory with read repeaters
+    (regfile.drivers.stripe_loads; `taps`: the interfaces on the net)."""
+    return stripe_loads(pdk, walk, lib, stripes, STRIPE_BUS.fullmatch)
+
+
 def bus_delay(sta: str, pdk: PdkConfig, loads: dict[str, BusLoad], corner: str,
-              workdir: Path) -> dict[str, float]:
-    """The bus cell (worst input to Z) into the largest load of any bit, plus the largest
-    Elmore delay of any bit (regfile/drivers.stage_delay)."""
+              workdir: Path, cell: str | None = None) -> dict[str, float]:
+    """`cell` (default the interfaces' bus cell; the repeater's with repeaters), worst input
+    to Z, into the largest load of any bit, plus the largest Elmore delay of any bit
+    (regfile/drivers.stage_delay)."""
+    from taalas_flow.regfile.drivers import stage_delay
+
+    return stage_delay(sta, pdk, cell or str(pdk.data["regfile"]["bus_cell"]), "Z",
+                       list(loads.values()), corner, workdir)
+
+
+def local_delay(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
+                corner: str, workdir: Path) -> dict[str, float]:
+    """The interfaces' bus cell into the largest stripe read-bus load, plus the largest
+    Elmore delay, over every stripe and bit."""
     from taalas_flow.regfile.drivers import stage_delay
 
     return stage_delay(sta, pdk, str(pdk.data["regfile"]["bus_cell"]), "Z",
-                       list(loads.values()), corner, workdir)
+                       [ld for by in loads.values() for ld in by.values()], corner, workdir)

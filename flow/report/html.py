@@ -96,6 +96,9 @@ def _signoff(m: dict) -> list[list]:
         row("DRC, data-memory stripe drivers FEOL+BEOL",
             "taalas__drc__dmem_drivers__count", zero,
             f"{_fmt(m.get('taalas__dmem__driver_cells'))} cells"),
+        row("DRC, data-memory read repeaters FEOL+BEOL",
+            "taalas__drc__dmem_repeaters__count", zero,
+            f"{_fmt(m.get('taalas__dmem__repeater_cells'))} cells"),
         row("LVS, data memory (all columns assembled; cells as black boxes)",
             "taalas__lvs__dmem_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
@@ -243,7 +246,8 @@ def build_report(run_dir: Path, pdk: PdkConfig, out_dir: Path) -> Path:
         blocks += [(f"Data-memory bank {g.stem}", BANK_CAPTION, g)
                    for g in sorted(mem_dir.glob("taalas_engine_rf_*.gds"))
                    if not g.stem.endswith(("_tile", "_column"))
-                   and "_if_" not in g.stem and "_drv_" not in g.stem]
+                   and "_if_" not in g.stem and "_drv_" not in g.stem
+                   and "_rep_" not in g.stem]
     for title, caption, b64 in _block_pictures(pdk, blocks):
         html.append(f"<figure><img alt='{escape(title)}' src='data:image/png;base64,{b64}'>"
                     f"<figcaption><b>{escape(title)}</b>: {escape(caption)}</figcaption>"
@@ -319,11 +323,13 @@ def _interblock_table(d: RunData) -> list[str]:
             "layout with each port loaded by its chip wire (an input driven through it by "
             "the other block's output cell), the ROM macros' read from ngspice at this "
             "run's bank shapes, the memory bank's read and write setup from its own STA, "
-            "the memory's stripe drivers and global read bus (the cell from OpenSTA into "
+            "the memory's stripe drivers, stripe read bus and read repeaters (the cell from "
+            "OpenSTA into "
             "its load, the wire's Elmore delay), the driving cell's unloaded delay and each "
             "chip wire's Elmore delay (its resistance and capacitance from the metal "
-            "drawn). The wiring inside the ROM ports, the memory's predecoders and column "
-            "select, and clock skew between blocks are not in the sums.</p>",
+            "drawn). The wiring inside the ROM ports, the memory's predecoders, column "
+            "select and read-repeater enable, and clock skew between blocks are not in the "
+            "sums.</p>",
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"])]
 
 

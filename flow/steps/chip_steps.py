@@ -150,15 +150,17 @@ class DataMemory(Step):
         from taalas_flow.regfile.drivers import (
             DriverLoad,
             build_drivers,
+            build_repeaters,
             driver_delays,
             driver_module,
+            repeater_module,
         )
         from taalas_flow.regfile.equivalence import simulate_memory
-        from taalas_flow.regfile.folded import build_folded, default_stripes
+        from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
         from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.logic import build_logic
-        from taalas_flow.regfile.read_bus import BusLoad, bus_delay
+        from taalas_flow.regfile.read_bus import BusLoad, bus_delay, local_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
         from taalas_flow.signoff.drc import run_drc
@@ -188,16 +190,20 @@ class DataMemory(Step):
         drivers, drv_net, drv_src = build_drivers(pdk, plan, d / "drivers", drv_name,
                                                   iface.height)
         drv_gds, _ = write_block(drivers, d)
-        info("data memory: global logic (synthesis, layout)")
+        rep_name = repeater_module(plan, "taalas_engine_rf")
+        repeaters, rep_net, rep_src = build_repeaters(pdk, plan, d / "repeaters", rep_name,
+                                                      iface.height)
+        rep_gds, _ = write_block(repeaters, d)
+        stripes = default_stripes(pdk, plan, column, iface)
+        info(f"data memory: global logic for {stripes} stripes (synthesis, layout)")
         logic, logic_net, logic_nl = build_logic(pdk, plan, d / "logic", "taalas_engine",
                                        float(self.config["TAALAS_CLOCK_PERIOD"]),
-                                       arch.data_addr_bits)
+                                       arch.data_addr_bits, stripe_columns(plan, stripes))
         logic_gds, _ = write_block(logic, d)
         info(f"data memory: {plan.columns} columns, their interfaces and the logic folded "
              "into stripes")
-        stripes = default_stripes(pdk, plan, column, iface)
         array = build_folded(pdk, plan, column, iface, logic, "taalas_engine_dmem", stripes,
-                             drivers=drivers)
+                             drivers=drivers, repeaters=repeaters)
         arr_gds, arr_cdl = write_block(array, d)
         info("data memory: simulation, DRC, LVS")
         sim = simulate_bank(pdk, shape, src, name, d / "sim")
@@ -207,13 +213,14 @@ class DataMemory(Step):
         mem_compared, mem_mismatches, mem_log = simulate_memory(
             pdk, plan, array.cdl, array.name,
             {name: (net, model), if_name: (if_net, if_src), logic.name: (logic_net, logic_nl),
-             drv_name: (drv_net, drv_src)},
+             drv_name: (drv_net, drv_src), rep_name: (rep_net, rep_src)},
             arch.data_addr_bits, d / "sim_memory", cycles=DMEM_SIM_CYCLES)
         beol = run_drc(pdk, arr_gds, d / f"{array.name}_beol.lyrdb", feol=False)
         feol = run_drc(pdk, tile_gds, d / f"{name}_tile.lyrdb", feol=True)
         if_drc = run_drc(pdk, if_gds, d / f"{if_name}.lyrdb", feol=True)
         logic_drc = run_drc(pdk, logic_gds, d / f"{logic.name}.lyrdb", feol=True)
         drv_drc = run_drc(pdk, drv_gds, d / f"{drv_name}.lyrdb", feol=True)
+        rep_drc = run_drc(pdk, rep_gds, d / f"{rep_name}.lyrdb", feol=True)
         lvs = run_lvs(pdk, arr_gds, arr_cdl, d / "lvs", blackbox="sky130_fd_sc_hd__*")
         timing = bank_timing(pdk, bank, net, src, d / "sta", self.config["TAALAS_CLOCK_PERIOD"],
                              plan.column_banks, shape.ports)
@@ -222,9 +229,13 @@ class DataMemory(Step):
                  for st, by in array.metrics["driver_loads"].items()}
         sta = require_tool("sta", "timing")
         drive = driver_delays(sta, pdk, loads, "tt", d / "sta_drivers")
+        rf = pdk.data["regfile"]
+        local = local_delay(sta, pdk, {st: {n: DriverLoad(**v) for n, v in by.items()}
+                                       for st, by in array.metrics["read_local"].items()},
+                            "tt", d / "sta_read_local")
         bus = bus_delay(sta, pdk,
                         {n: BusLoad(**v) for n, v in array.metrics["read_bus"].items()}, "tt",
-                        d / "sta_read_bus")
+                        d / "sta_read_bus", str(rf["read_repeater_cell"]))
         bank_um2 = bank.width * bank.height
         metrics = {
             "taalas__dmem__words": plan.depth,
@@ -250,6 +261,9 @@ class DataMemory(Step):
             "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
             "taalas__dmem__driver_cells": drivers.metrics["cells"],
+            "taalas__dmem__repeater_cells": repeaters.metrics["cells"],
+            "taalas__dmem__read_local_ns": local["ns"],
+            "taalas__dmem__read_local_pf": local["load_pf"],
             "taalas__dmem__read_bus_ns": bus["ns"],
             "taalas__dmem__read_bus_pf": bus["load_pf"],
             **{f"taalas__dmem__drive_{g.lower()}_ns": v["ns"] for g, v in drive.items()},
@@ -265,6 +279,7 @@ class DataMemory(Step):
             "taalas__drc__dmem_bank_tile__count": feol.violations,
             "taalas__drc__dmem_interface__count": if_drc.violations,
             "taalas__drc__dmem_drivers__count": drv_drc.violations,
+            "taalas__drc__dmem_repeaters__count": rep_drc.violations,
             "taalas__lvs__dmem_clean": int(lvs.clean),
         }
         summary = {"plan": {"depth": plan.depth, "width": plan.width, "banks": plan.banks,
@@ -279,7 +294,10 @@ class DataMemory(Step):
                    "drivers": {"gds": drv_gds.name,
                                "cell": pdk.data["regfile"]["input_buffer_cell"],
                                **drivers.metrics, "delay_tt": drive},
-                   "read_bus": {"cell": pdk.data["regfile"]["bus_cell"], "delay_tt": bus},
+                   "repeaters": {"gds": rep_gds.name, "cell": rf["read_repeater_cell"],
+                                 **repeaters.metrics},
+                   "read_bus": {"stripe": {"cell": rf["bus_cell"], "delay_tt": local},
+                                "global": {"cell": rf["read_repeater_cell"], "delay_tt": bus}},
                    "interface_simulation": {"compared": if_compared,
                                             "mismatches": if_mismatches, "log": str(if_log)},
                    "memory_simulation": {"cycles_compared": mem_compared,
@@ -288,7 +306,7 @@ class DataMemory(Step):
                                   "mismatches": sim.mismatches, "log": str(sim.log)},
                    "drc_memory_beol": beol.by_rule, "drc_tile": feol.by_rule,
                    "drc_interface": if_drc.by_rule, "drc_logic": logic_drc.by_rule,
-                   "drc_drivers": drv_drc.by_rule,
+                   "drc_drivers": drv_drc.by_rule, "drc_repeaters": rep_drc.by_rule,
                    "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
                    "timing": {"read_ns": timing.read_ns, "setup_ws_ns": timing.setup_ws_ns,
                               "hold_ws_ns": timing.hold_ws_ns,
@@ -368,8 +386,11 @@ class ChipTop(Step):
         drive_cell = str(pdk.data["regfile"]["input_buffer_cell"])
         memory_drive = {p: (drive_cell, v) for p in ("ra_addr", "rb_addr", "wa", "wd")
                         if (v := dmem(f"drive_{p}_ns")) is not None}
-        bus_ns = dmem("read_bus_ns")
-        read_bus = None if bus_ns is None else (str(pdk.data["regfile"]["bus_cell"]), bus_ns)
+        rf = pdk.data["regfile"]
+        read_bus = {label: v for label, metric in (
+            (f"stripe read bus ({rf['bus_cell']}) to its repeater (tt)", "read_local_ns"),
+            (f"repeater ({rf['read_repeater_cell']}) and global read bus to the read register"
+             " (tt)", "read_bus_ns")) if (v := dmem(metric)) is not None}
         # the bank's write inputs' setup, timed at the same period as the core
         bank_setup = dmem("bank_setup_ws_ns")
         bank_write = None if bank_setup is None else period - bank_setup

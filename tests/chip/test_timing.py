@@ -79,8 +79,9 @@ def test_writes_into_the_memory_are_summed_when_the_bank_setup_is_known() -> Non
 def test_the_memory_read_bus_joins_the_read_address_paths() -> None:
     bare = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
     p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0,
-                         read_bus=("ebufn_8", 2.5))
+                         read_bus={"stripe bus": 1.5, "repeater and global bus": 1.0})
     added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
     assert added.pop("core -> data memory ra address") == pytest.approx(2.5)
     assert added.pop("core -> data memory rb address") == pytest.approx(2.5)
+    assert p["core -> data memory ra address"]["segments"]["stripe bus"] == 1.5
     assert not any(added.values())

@@ -3,7 +3,8 @@ global logic and the stripe's input drivers at the left end, one channel. The in
 cells must do what the memory RTL says they do; the whole block is DRC clean on its wiring
 layers and LVS equal to the netlist built from the plan, that netlist simulates like the
 memory RTL, and both LVS and that simulation fail when one interface is given another
-column's select lines or a driver's outputs are crossed."""
+column's select lines, a driver's outputs are crossed or a stripe's read repeaters are
+enabled for another stripe."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from taalas_flow.regfile.column import build_column
 from taalas_flow.regfile.drivers import (
     DriverLoad,
     build_drivers,
+    build_repeaters,
     driver_delays,
     driver_groups,
     driver_module,
+    repeater_module,
 )
 from taalas_flow.regfile.equivalence import simulate_memory
 from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
@@ -47,22 +50,44 @@ def memory(pdk_root: Path, tmp_path_factory):
     col = build_column(pdk, bank, PLAN.column_banks, "col")
     name = interface_module(PLAN)
     iface, inet, src = build_interface(pdk, PLAN, d / "iface", name, col.width)
-    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "logic", "t", 20.0)
+    # the logic decodes an enable per stripe for the read repeaters: one stripe, then two
+    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "logic", "t", 20.0,
+                                    stripes=stripe_columns(PLAN, 1))
+    flogic, flnet, flsrc = build_logic(pdk, PLAN, d / "flogic", "tf", 20.0,
+                                       stripes=stripe_columns(PLAN, 2))
     dname = driver_module(PLAN, "t_rf")
     drv, dnet, dsrc = build_drivers(pdk, PLAN, d / "drv", dname, iface.height)
     drv.lib.write_gds(str(d / "drv.gds"), timestamp=STAMP)
-    arr = build_array(pdk, PLAN, col, iface, "mem", logic=logic, drivers=drv)
+    rname = repeater_module(PLAN, "t_rf")
+    rep, rnet, rsrc = build_repeaters(pdk, PLAN, d / "rep", rname, iface.height)
+    rep.lib.write_gds(str(d / "rep.gds"), timestamp=STAMP)
+    assert drv.height <= iface.height and rep.height <= iface.height
+    arr = build_array(pdk, PLAN, col, iface, "mem", logic=logic, drivers=drv, repeaters=rep)
     arr.lib.write_gds(str(d / "mem.gds"), timestamp=STAMP)
     (d / "mem.cdl").write_text(arr.cdl)
     iface.lib.write_gds(str(d / "iface.gds"), timestamp=STAMP)
     model = render_bank_model(PLAN.bank, d / "bank_model.v", bank_name)
     netlists = {bank_name: (bank_net, model), name: (inet, src), logic.name: (lnet, lsrc),
-                dname: (dnet, dsrc)}
+                dname: (dnet, dsrc), rname: (rnet, rsrc), flogic.name: (flnet, flsrc)}
     assert default_stripes(pdk, PLAN, col, iface) == 2
-    folded = build_folded(pdk, PLAN, col, iface, logic, "fmem", 2, drivers=drv)
+    folded = build_folded(pdk, PLAN, col, iface, flogic, "fmem", 2, drivers=drv,
+                          repeaters=rep)
     folded.lib.write_gds(str(d / "fmem.gds"), timestamp=STAMP)
     (d / "fmem.cdl").write_text(folded.cdl)
     return pdk, d, col, iface, src, name, arr, netlists, folded
+
+
+_BARE: dict = {}
+
+
+def _bare(memory):
+    """The fixture's folded memory without drivers or repeaters (its logic without stripe
+    enables), built once."""
+    if "mem" not in _BARE:
+        pdk, d, col, iface, *_rest = memory
+        logic, _n, _s = build_logic(pdk, PLAN, d / "logic_bare", "tb", 20.0)
+        _BARE["mem"] = build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
+    return _BARE["mem"]
 
 
 def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
@@ -106,8 +131,9 @@ def test_memory_is_clean_and_matches_the_plan(memory) -> None:
     assert drc.violations == 0, drc.by_rule
     drc = run_drc(pdk, d / "iface.gds", d / "iface.lyrdb", feol=True)
     assert drc.violations == 0, drc.by_rule
-    drc = run_drc(pdk, d / "drv.gds", d / "drv.lyrdb", feol=True)
-    assert drc.violations == 0, drc.by_rule
+    for blk in ("drv", "rep"):
+        drc = run_drc(pdk, d / f"{blk}.gds", d / f"{blk}.lyrdb", feol=True)
+        assert drc.violations == 0, drc.by_rule
     assert run_lvs(pdk, d / "mem.gds", d / "mem.cdl", d / "lvs",
                    blackbox="sky130_fd_sc_hd__*").clean
 
@@ -193,8 +219,7 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, tmp_path) -> 
     from taalas_flow.toolchain import require_tool
 
     pdk, d, col, iface, _src, _name, _arr, _nl, folded = memory
-    logic, _n, _s = build_logic(pdk, PLAN, d / "logic", "t", 20.0)
-    bare = build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
+    bare = _bare(memory)
     lib = PdkLiberty(pdk, "tt")
     cell = pdk.data["regfile"]["input_buffer_cell"]
     buf_in = lib.capacitance(cell, "A")
@@ -230,24 +255,75 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, tmp_path) -> 
         assert small[g]["ns"] == pytest.approx(small[g]["cell_ns"] + small[g]["wire_ns"])
 
 
-def test_read_bus_is_every_stripe_and_the_bus_into_the_logic(memory, tmp_path) -> None:
-    """Each read-bus bit of the folded memory: the logic's inputs, both stripes' tracks and
-    the bus line; the delay the bus cell and the wire add is positive and grows with it."""
-    from taalas_flow.regfile.read_bus import BusLoad, bus_delay
+def test_lvs_and_simulation_see_a_stripe_repeating_for_another(memory) -> None:
+    """Stripe 0's read repeaters given stripe 1's enable in the folded memory's reference
+    netlist: LVS fails, and reads of stripe 0's columns no longer reach the read registers."""
+    pdk, d, _col, _iface, _src, _name, _arr, netlists, folded = memory
+    lines = folded.cdl.splitlines()
+    start = lines.index(next(ln for ln in lines if ln.startswith(".SUBCKT fmem_s0 ")))
+    k = next(i for i in range(start, len(lines)) if lines[i].startswith("Xrep "))
+    toks = lines[k].split()
+    assert "SOFF_A_0" in toks and "SOFF_A_1" not in toks
+    lines[k] = " ".join("SOFF_A_1" if tk == "SOFF_A_0" else tk for tk in toks)
+    (d / "soff.cdl").write_text("\n".join(lines))
+    assert not run_lvs(pdk, d / "fmem.gds", d / "soff.cdl", d / "lvs_soff",
+                       blackbox="sky130_fd_sc_hd__*").clean
+    _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "fmem",
+                                                  netlists, address_bits(PLAN),
+                                                  d / "sim_soff", 200)
+    assert mismatches > 0
+
+
+def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, tmp_path) -> None:
+    """Each stripe's interfaces drive a bus of the stripe's own (every column of the stripe
+    and one repeater input on it); in each stripe the global bus meets only that repeater
+    (and, in stripe 0, the logic), where without repeaters it meets every interface, and its
+    run in the farthest stripe is shorter. The delays are positive and grow with the load.
+    (Whether the two stages are faster than one bus depends on the stripes' length: these
+    stripes of 2 and 3 columns are shorter than the repeaters' block; the flow's run
+    measures the tiny-llama memory's.)"""
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.regfile.read_bus import BusLoad, bus_delay, local_delay
+    from taalas_flow.rom.liberty import PdkLiberty
     from taalas_flow.toolchain import require_tool
 
     pdk, _d, *_rest, folded = memory
+    bits = sorted(f"G_{p}_{i}_" for p in PLAN.bank.ports for i in range(PLAN.width))
     loads = {n: BusLoad(**v) for n, v in folded.metrics["read_bus"].items()}
-    assert sorted(loads) == sorted(f"G_{p}_{i}_" for p in PLAN.bank.ports
-                                   for i in range(PLAN.width))
-    for ld in loads.values():
+    bare = {n: BusLoad(**v) for n, v in _bare(memory).metrics["read_bus"].items()}
+    assert sorted(loads) == bits == sorted(bare)
+    local = {s: {n: DriverLoad(**v) for n, v in by.items()}
+             for s, by in folded.metrics["read_local"].items()}
+    assert sorted(local) == ["fmem_s0", "fmem_s1"]
+    repeater_in = PdkLiberty(pdk, "tt").capacitance(
+        pdk.data["regfile"]["read_repeater_cell"], "A")
+    for s, cols in zip(sorted(local), stripe_columns(PLAN, 2), strict=True):
+        assert sorted(local[s]) == ["l_" + n for n in bits]
+        for ld in local[s].values():
+            assert ld.taps == len(cols) and ld.pins_pf == pytest.approx(repeater_in)
+            assert 0 < ld.stripe_pf < ld.wire_pf and ld.elmore_ns() > 0
+    walk = CdlDrivers(pdk, folded.cdl, folded.net_pf)
+    bare_walk = CdlDrivers(pdk, _bare(memory).cdl, _bare(memory).net_pf)
+    for n, ld in loads.items():
         assert ld.pins_pf > 0 and ld.far_ohm > 0 and ld.bus_ohm > 0
         assert ld.wire_pf > ld.far_pf + ld.bus_pf
         assert ld.elmore_ns() > 0
+        assert [walk.fanout(f"fmem_s{s}", n) for s in (0, 1)] == [2, 1]
+        assert [bare_walk.fanout(f"bare_s{s}", n) for s in (0, 1)] == [
+            len(r) + (s == 0) for s, r in enumerate(stripe_columns(PLAN, 2))]
+        assert ld.far_ohm < bare[n].far_ohm
     sta = require_tool("sta", "timing")
-    t = bus_delay(sta, pdk, loads, "tt", tmp_path / "bus")
+    cell = pdk.data["regfile"]["read_repeater_cell"]
+    t = bus_delay(sta, pdk, loads, "tt", tmp_path / "bus", cell)
     longer = bus_delay(sta, pdk, {n: BusLoad(ld.pins_pf, ld.wire_pf * 4, ld.far_ohm * 2,
                                              ld.far_pf * 2, ld.bus_ohm, ld.bus_pf)
-                                  for n, ld in loads.items()}, "tt", tmp_path / "longer")
+                                  for n, ld in loads.items()}, "tt", tmp_path / "longer", cell)
     assert 0 < t["cell_ns"] < longer["cell_ns"] and 0 < t["wire_ns"] < longer["wire_ns"]
     assert t["ns"] == pytest.approx(t["cell_ns"] + t["wire_ns"])
+    lt = local_delay(sta, pdk, local, "tt", tmp_path / "local")
+    heavier = local_delay(sta, pdk, {s: {n: DriverLoad(ld.pins_pf, ld.wire_pf * 4,
+                                                       ld.stripe_ohm, ld.stripe_pf * 4,
+                                                       ld.taps)
+                                         for n, ld in by.items()}
+                                     for s, by in local.items()}, "tt", tmp_path / "heavier")
+    assert 0 < lt["cell_ns"] < heavier["cell_ns"] and 0 < lt["wire_ns"] < heavier["wire_ns"]
