@@ -11,12 +11,14 @@ per layer: met3 stubs at the stripes' distinct pin heights, met4 lines at distin
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict
 
 import gdstk
 
 from taalas_flow.chip.rom_port import via_array, via_enclosure
 from taalas_flow.chip.wires import CdlDrivers
+from taalas_flow.errors import InputError
 from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
@@ -56,6 +58,17 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     `repeaters`: each stripe repeats its read bus onto the global one, and the logic must
     then have been built for these stripes (build_logic's `stripes`,
     stripe_columns(plan, stripes))."""
+    columns = stripe_columns(plan, stripes)
+    if repeaters is not None:
+        # a stripe without its enable would leave its repeaters' TE_B floating, which LVS
+        # (the reference has the same hole) would not see
+        enables = {p for p in logic.ports for q in plan.bank.ports
+                   if re.fullmatch(rf"SOFF_{q}(\[\d+\])?", p)}
+        if len(enables) != len(columns) * len(plan.bank.ports):
+            raise InputError(f"{name}: the memory's logic {logic.name} has {len(enables)} "
+                             f"read-repeater enables for {len(columns)} stripes of "
+                             f"{len(plan.bank.ports)} read ports",
+                             "build the logic with stripes=stripe_columns(plan, stripes)")
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
     margin, ring_w, rail_w, gap = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w",
@@ -63,7 +76,7 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     parts = [build_array(pdk, plan, column, iface, f"{name}_s{s}", cols,
                          logic=logic if s == 0 else None, export=True, drivers=drivers,
                          repeaters=repeaters, stripe=s)
-             for s, cols in enumerate(stripe_columns(plan, stripes))]
+             for s, cols in enumerate(columns)]
 
     # Bus lines: every net at the edge of two stripes or more, and the memory's ports (those
     # also reach the bottom edge).

@@ -274,6 +274,20 @@ def test_lvs_and_simulation_see_a_stripe_repeating_for_another(memory) -> None:
     assert mismatches > 0
 
 
+def test_folding_refuses_a_logic_without_an_enable_per_stripe(memory) -> None:
+    """The one-stripe memory's logic decodes one repeater enable per port: folded into two
+    stripes, stripe 1's repeaters would have none."""
+    from taalas_flow.errors import InputError
+
+    pdk, d, col, iface, *_rest = memory
+    logic, _n, _s = build_logic(pdk, PLAN, d / "logic_one", "t1", 20.0,
+                                stripes=stripe_columns(PLAN, 1))
+    rep, _n, _s = build_repeaters(pdk, PLAN, d / "rep1", repeater_module(PLAN, "t_rf"),
+                                  iface.height)
+    with pytest.raises(InputError, match="2 read-repeater enables for 2 stripes"):
+        build_folded(pdk, PLAN, col, iface, logic, "bad", 2, repeaters=rep)
+
+
 def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, tmp_path) -> None:
     """Each stripe's interfaces drive a bus of the stripe's own (every column of the stripe
     and one repeater input on it); in each stripe the global bus meets only that repeater
