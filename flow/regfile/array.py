@@ -47,7 +47,7 @@ from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
 from taalas_flow.pnr.parasitics import net_rc, wire_tables
-from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, LOCAL, driver_net
+from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, LOCAL, READ_BUS, driver_net
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan, engine_name
 
 # A column's own ports (met2 pins, one per bank): build_column names them <port>_<bank>.
@@ -88,7 +88,7 @@ def logic_net(plan: MemoryPlan, pin: str) -> str:
 def interface_net(plan: MemoryPlan, c: int, pin: str, repeated: bool = False) -> str:
     """The array net an interface's pin (CDL spelling) is on; `repeated`: the stripe has read
     repeaters (regfile/drivers.py), so its interfaces drive the stripe's own read bus."""
-    if repeated and re.fullmatch(r"G_[A-Z]_\d+_", pin):
+    if repeated and READ_BUS.fullmatch(pin):
         return LOCAL + pin
     hi, lo = plan.column_lines(c)
     m = re.fullmatch(r"S([HL])_([A-Z])", pin)

@@ -34,8 +34,9 @@ from taalas_flow.resources import rtl_templates_dir
 BUFFERED_PIN = re.compile(r"(WA|WD|RA_[A-Z])_\d+_|RE_[A-Z]_\d+")
 # The stripe's net a driver output is on: its input's net with this prefix.
 DRIVEN = "b_"
-# The stripe's own read bus (its interfaces' outputs, the repeaters' inputs): the global read
-# bus net with this prefix.
+# A bit of the memory's global read bus (G_<port>_<bit>_, CDL spelling), and the stripe's own
+# read bus (its interfaces' outputs, the repeaters' inputs): that net with this prefix.
+READ_BUS = re.compile(r"G_[A-Z]_\d+_")
 LOCAL = "l_"
 
 
@@ -101,18 +102,17 @@ def build_repeaters(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
 
 def driver_net(pin: str, stripe: int = 0) -> str:
     """The memory net a pin (CDL spelling) of stripe `stripe`'s drivers or repeaters is on:
-    a driver input
-    (I_WA_3_) on the memory's own net (wa_3_, RE_A_0 as the global logic names it), its output
-    on that name with the DRIVEN prefix; a repeater's input (L_A_3_) on the stripe's read bus
-    (l_G_A_3_), its output on the global one (G_A_3_), its enable (OFF_A) on the logic's line
-    for this stripe (SOFF_A_<stripe>)."""
+    a driver input (I_WA_3_) on the memory's own net (wa_3_, RE_A_0 as the global logic names
+    it), its output on that name with the DRIVEN prefix; a repeater's input (L_A_3_) on the
+    stripe's read bus (l_G_A_3_), its output on the global one (G_A_3_), its enable (OFF_A) on
+    the logic's line for this stripe (SOFF_A_<stripe>)."""
     m = re.fullmatch(r"OFF_([A-Z])", pin)
     if m:
         return f"SOFF_{m.group(1)}_{stripe}"
     m = re.fullmatch(r"L_([A-Z]_\d+_)", pin)
     if m:
         return f"{LOCAL}G_{m.group(1)}"
-    if re.fullmatch(r"G_[A-Z]_\d+_", pin):
+    if READ_BUS.fullmatch(pin):
         return pin
     inp = pin.startswith("I_")
     p = pin[2:] if inp else pin

@@ -31,9 +31,14 @@ from pathlib import Path
 
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout
-from taalas_flow.regfile.drivers import LOCAL, DriverLoad, stripe_loads
+from taalas_flow.regfile.drivers import (
+    LOCAL,
+    READ_BUS,
+    DriverLoad,
+    stage_delay,
+    stripe_loads,
+)
 
-READ_BUS = re.compile(r"G_[A-Z]_\d+_")
 STRIPE_BUS = re.compile(LOCAL + READ_BUS.pattern)
 
 
@@ -90,8 +95,6 @@ def bus_delay(sta: str, pdk: PdkConfig, loads: dict[str, BusLoad], corner: str,
     """`cell` (default the interfaces' bus cell; the repeater's with repeaters), worst input
     to Z, into the largest load of any bit, plus the largest Elmore delay of any bit
     (regfile/drivers.stage_delay)."""
-    from taalas_flow.regfile.drivers import stage_delay
-
     return stage_delay(sta, pdk, cell or str(pdk.data["regfile"]["bus_cell"]), "Z",
                        list(loads.values()), corner, workdir)
 
@@ -100,7 +103,5 @@ def local_delay(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]
                 corner: str, workdir: Path) -> dict[str, float]:
     """The interfaces' bus cell into the largest stripe read-bus load, plus the largest
     Elmore delay, over every stripe and bit."""
-    from taalas_flow.regfile.drivers import stage_delay
-
     return stage_delay(sta, pdk, str(pdk.data["regfile"]["bus_cell"]), "Z",
                        [ld for by in loads.values() for ld in by.values()], corner, workdir)

@@ -77,17 +77,13 @@ def memory(pdk_root: Path, tmp_path_factory):
     return pdk, d, col, iface, src, name, arr, netlists, folded
 
 
-_BARE: dict = {}
-
-
-def _bare(memory):
+@pytest.fixture(scope="module")
+def bare(memory):
     """The fixture's folded memory without drivers or repeaters (its logic without stripe
-    enables), built once."""
-    if "mem" not in _BARE:
-        pdk, d, col, iface, *_rest = memory
-        logic, _n, _s = build_logic(pdk, PLAN, d / "logic_bare", "tb", 20.0)
-        _BARE["mem"] = build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
-    return _BARE["mem"]
+    enables)."""
+    pdk, d, col, iface, *_rest = memory
+    logic, _n, _s = build_logic(pdk, PLAN, d / "logic_bare", "tb", 20.0)
+    return build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
 
 
 def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
@@ -210,7 +206,7 @@ def test_lvs_and_simulation_see_crossed_driver_outputs(memory) -> None:
     _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, "crossed")
 
 
-def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, tmp_path) -> None:
+def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_path) -> None:
     """A memory address pin meets one buffer input per stripe (and the bus) instead of every
     bank's decoder; each stripe's driver output meets that stripe's banks, and the delay the
     drivers add grows with their load."""
@@ -219,7 +215,6 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, tmp_path) -> 
     from taalas_flow.toolchain import require_tool
 
     pdk, d, col, iface, _src, _name, _arr, _nl, folded = memory
-    bare = _bare(memory)
     lib = PdkLiberty(pdk, "tt")
     cell = pdk.data["regfile"]["input_buffer_cell"]
     buf_in = lib.capacitance(cell, "A")
@@ -288,7 +283,8 @@ def test_folding_refuses_a_logic_without_an_enable_per_stripe(memory) -> None:
         build_folded(pdk, PLAN, col, iface, logic, "bad", 2, repeaters=rep)
 
 
-def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, tmp_path) -> None:
+def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, bare,
+                                                             tmp_path) -> None:
     """Each stripe's interfaces drive a bus of the stripe's own (every column of the stripe
     and one repeater input on it); in each stripe the global bus meets only that repeater
     (and, in stripe 0, the logic), where without repeaters it meets every interface, and its
@@ -304,8 +300,8 @@ def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, tmp_path) -
     pdk, _d, *_rest, folded = memory
     bits = sorted(f"G_{p}_{i}_" for p in PLAN.bank.ports for i in range(PLAN.width))
     loads = {n: BusLoad(**v) for n, v in folded.metrics["read_bus"].items()}
-    bare = {n: BusLoad(**v) for n, v in _bare(memory).metrics["read_bus"].items()}
-    assert sorted(loads) == bits == sorted(bare)
+    bare_bus = {n: BusLoad(**v) for n, v in bare.metrics["read_bus"].items()}
+    assert sorted(loads) == bits == sorted(bare_bus)
     local = {s: {n: DriverLoad(**v) for n, v in by.items()}
              for s, by in folded.metrics["read_local"].items()}
     assert sorted(local) == ["fmem_s0", "fmem_s1"]
@@ -317,7 +313,7 @@ def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, tmp_path) -
             assert ld.taps == len(cols) and ld.pins_pf == pytest.approx(repeater_in)
             assert 0 < ld.stripe_pf < ld.wire_pf and ld.elmore_ns() > 0
     walk = CdlDrivers(pdk, folded.cdl, folded.net_pf)
-    bare_walk = CdlDrivers(pdk, _bare(memory).cdl, _bare(memory).net_pf)
+    bare_walk = CdlDrivers(pdk, bare.cdl, bare.net_pf)
     for n, ld in loads.items():
         assert ld.pins_pf > 0 and ld.far_ohm > 0 and ld.bus_ohm > 0
         assert ld.wire_pf > ld.far_pf + ld.bus_pf
@@ -325,7 +321,7 @@ def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, tmp_path) -
         assert [walk.fanout(f"fmem_s{s}", n) for s in (0, 1)] == [2, 1]
         assert [bare_walk.fanout(f"bare_s{s}", n) for s in (0, 1)] == [
             len(r) + (s == 0) for s, r in enumerate(stripe_columns(PLAN, 2))]
-        assert ld.far_ohm < bare[n].far_ohm
+        assert ld.far_ohm < bare_bus[n].far_ohm
     sta = require_tool("sta", "timing")
     cell = pdk.data["regfile"]["read_repeater_cell"]
     t = bus_delay(sta, pdk, loads, "tt", tmp_path / "bus", cell)
