@@ -15,7 +15,9 @@ Segments and where they come from:
   line out, OpenSTA) or write setup, and its read bus (regfile/read_bus: the column's
   tri-state cell into its stripe's bus and that bus's Elmore delay to the stripe's
   repeater, then the repeater into the global bus and its Elmore delay to the read
-  registers), all at tt, so at ss they are short of the truth, which keeps the sum a lower bound;
+  registers), all at tt, so at ss they are short of the truth, which keeps the sum a lower
+  bound; a write is credited the earliest its stripe's clock driver brings the clock to a
+  bank (the cell's shortest delay into its smallest load, no wire), which keeps it one;
 - the chip's wire between the blocks (chip/wires.py): the core's share is timed with the
   wire's load on its pins (an input driven by the other block's real output cell: the ROM
   port's output mux, the memory's read register), the cell's unloaded delay and the wire's
@@ -27,7 +29,11 @@ macros), the data memory's periphery (predecoder and column select, the repeater
 enable, the logic's gate before its read registers, the wire from its read registers to
 its pins, the banks' own wire resistance past the stripe's channel), and the skew of the
 chip's clock between blocks (each block's own tree is timed from its clock pin; the chip's
-clock net to the pins is not)."""
+clock net to the pins is not).
+
+Hold across blocks is bounded for the memory's writes only (memory_write_hold): its banks'
+clock arrives late through the stripe's clock driver, so the bank's own hold slack is not
+the whole story."""
 
 from __future__ import annotations
 
@@ -65,7 +71,8 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      drivers: dict[str, tuple[str, float]] | None = None,
                      memory_drive: dict[str, tuple[str, float]] | None = None,
                      bank_write_ns: float | None = None,
-                     read_bus: dict[str, float] | None = None) -> dict[str, dict]:
+                     read_bus: dict[str, float] | None = None,
+                     memory_clock_ns: float | None = None) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
     reaches no register in the core (absent from `ports`) leaves its path out. Per port
@@ -77,7 +84,9 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     bank's write inputs must arrive (the period less the bank's setup slack at them);
     `read_bus`: the memory's read bus from a column's interface to the read registers, as
     segments {name: ns} (regfile/read_bus.py: the stripe's bus, then its repeater and the
-    global bus)."""
+    global bus); `memory_clock_ns`: the earliest the memory's stripe clock drivers bring the
+    clock to a bank (regfile/drivers.stage_delay's earliest_ns), which a write into the
+    bank has on top of the period (so subtracted from its path)."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
@@ -124,8 +133,36 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
             if port in out:
                 seg[f"core -> data memory write {what}"] = {
                     "core to pin": out[port], **wire(port), **drive(port),
-                    "bank write setup (tt)": bank_write_ns}
+                    "bank write setup (tt)": bank_write_ns,
+                    **({} if memory_clock_ns is None else {
+                        "memory clock at the bank, earliest (tt)": -memory_clock_ns})}
     return {k: {"segments": v, "total_ns": sum(v.values())} for k, v in seg.items()}
+
+
+def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float],
+                      clock_latest: float, bank_hold_ws: float) -> dict[str, dict]:
+    """A lower bound on the hold slack of each write input of the data memory (wa, wd, we)
+    at its banks, ns at one corner: {port: {"segments": {name: ns}, "slack_ns": ns}}.
+    The bank's own hold slack (regfile/timing: clock and inputs at its pins at once) moves
+    by how much later than the clock the input's new value reaches the bank: the core's
+    earliest output change (`out_min`, port_timing's out_min), the stripe driver's
+    earliest delay for an input it re-drives (`data_earliest`), less the latest the stripe's
+    clock driver brings the clock to a bank (`clock_latest`). Left out, each of which
+    only adds to the slack: the chip wire, a stripe wire's delay to the input's bank, and
+    for `we` the global logic and interface it passes (only the driven inputs count a
+    driver). Not counted either way: the skew of the chip's clock between the core's and
+    the memory's clock pins (the chip's clock net is not timed)."""
+    out: dict[str, dict] = {}
+    for port in ("wa", "wd", "we"):
+        if port not in out_min:
+            continue
+        seg = {"core output, earliest": out_min[port],
+               **({"stripe driver, earliest": data_earliest[port]}
+                  if port in data_earliest else {}),
+               "memory clock at the bank, latest": -clock_latest,
+               "bank hold slack at its pins": bank_hold_ws}
+        out[port] = {"segments": seg, "slack_ns": sum(seg.values())}
+    return out
 
 
 def binding_path(paths: dict[str, dict]) -> tuple[str, float]:

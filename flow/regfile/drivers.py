@@ -1,9 +1,12 @@
 """The input drivers of each stripe of the data memory (rtl_templates/dmem_drivers.v.j2): one
 buffer per bit of every input that meets all the banks of a stripe (each port's word address,
-the write data, the bank read enables), laid out at the stripe's left end. Without them the
-engine core's address flop would drive every bank of the memory (13 pF per low address bit in
-the tiny-llama memory, 124 ns from a nor2_2); with them it drives one buffer input per stripe
-and the bus between them, and each buffer its stripe.
+the write data, the bank read enables, the clock), laid out at the stripe's left end. Without
+them the engine core's address flop would drive every bank of the memory (13 pF per low
+address bit in the tiny-llama memory, 124 ns from a nor2_2) and the chip's clock every bank's
+clock buffer; with them each drives one buffer input per stripe and the bus between them,
+and each buffer its stripe. The clock's driver (regfile.clock_driver_cell) makes the banks'
+clock late by its delay: a write gains that time, and a write input's hold at the bank
+loses it (chip/timing.memory_write_hold).
 
 Beside them, the stripe's read repeaters (rtl_templates/dmem_repeaters.v.j2), the other
 direction: the stripe's interfaces drive its own read bus (nets `l_G_<p>_<bit>_`), and a
@@ -30,8 +33,11 @@ from taalas_flow.regfile.memory import MemoryPlan, engine_name
 from taalas_flow.resources import rtl_templates_dir
 
 # A column's pins (CDL spelling) the stripe's drivers re-drive: word address, write data (both
-# run through every bank) and each bank's read enable (RE_<p>_<bank>, the column's own pin).
-BUFFERED_PIN = re.compile(r"(WA|WD|RA_[A-Z])_\d+_|RE_[A-Z]_\d+")
+# run through every bank), each bank's read enable (RE_<p>_<bank>, the column's own pin) and
+# the clock.
+BUFFERED_PIN = re.compile(r"(WA|WD|RA_[A-Z])_\d+_|RE_[A-Z]_\d+|CLK")
+# The driven copy of the memory's clock (a group of driver_groups, a net with DRIVEN before it).
+CLOCK = "clk"
 # The stripe's net a driver output is on: its input's net with this prefix.
 DRIVEN = "b_"
 # A bit of the memory's global read bus (G_<port>_<bit>_, CDL spelling), and the stripe's own
@@ -84,9 +90,10 @@ def build_drivers(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
                   max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
     """The input drivers (dmem_drivers.v.j2) laid out no taller than `max_height`."""
     workdir.mkdir(parents=True, exist_ok=True)
+    rf = pdk.data["regfile"]
     src = _render("dmem_drivers.v.j2", workdir / f"{name}.v", name=name,
-                  signals=driver_signals(plan),
-                  cell=pdk.data["regfile"]["input_buffer_cell"])
+                  signals=driver_signals(plan), cell=rf["input_buffer_cell"],
+                  clock_cell=rf["clock_driver_cell"])
     return _build_rows(pdk, src, name, max_height)
 
 
@@ -185,20 +192,27 @@ def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corn
     """A cell driving a wire, over several loads (each with load_pf and elmore_ns()): the
     cell's delay into the largest load (OpenSTA on the library cell, steps/sta.cell_delay)
     plus the largest Elmore delay. The two worst cases may be different loads, so this
-    bounds them from above."""
+    bounds them from above. `earliest_ns` bounds them from below: the cell's shortest delay
+    into the smallest load, with no wire (a column next to the driver)."""
     from taalas_flow.steps.sta import cell_delay
 
     workdir.mkdir(parents=True, exist_ok=True)
     worst = max(ld.load_pf for ld in loads)
     buf = cell_delay(sta, pdk, cell, pin, corner, workdir, worst)
     wire = max(ld.elmore_ns() for ld in loads)
-    return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire}
+    early = cell_delay(sta, pdk, cell, pin, corner, workdir,
+                       min(ld.load_pf for ld in loads), earliest=True)
+    return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire,
+            "earliest_ns": early}
 
 
 def driver_delays(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
                   corner: str, workdir: Path) -> dict[str, dict[str, float]]:
     """Per memory input (driver_groups), what its stripe drivers add to a path into the
-    memory at `corner` (stage_delay over every stripe and bit of the input)."""
-    cell = str(pdk.data["regfile"]["input_buffer_cell"])
-    return {group: stage_delay(sta, pdk, cell, "X", lds, corner, workdir)
+    memory at `corner` (stage_delay over every stripe and bit of the input); the clock's
+    (CLOCK) is the memory clock's insertion delay to the banks' clock pins."""
+    rf = pdk.data["regfile"]
+    return {group: stage_delay(sta, pdk, str(rf["clock_driver_cell" if group == CLOCK
+                                                else "input_buffer_cell"]),
+                               "X", lds, corner, workdir / group)
             for group, lds in sorted(driver_groups(loads).items())}

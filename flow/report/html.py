@@ -330,7 +330,27 @@ def _interblock_table(d: RunData) -> list[str]:
             "drawn). The wiring inside the ROM ports, the memory's predecoders, column "
             "select and read-repeater enable, and clock skew between blocks are not in the "
             "sums.</p>",
-            _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"])]
+            _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"]),
+            *_write_hold_table(d)]
+
+
+def _write_hold_table(d: RunData) -> list[str]:
+    """The data memory's write inputs' hold at its banks at tt: a lower bound per input."""
+    hold = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get(
+        "dmem_write_hold", {}).get("tt")
+    if not hold:
+        return []
+    rows = [[escape(port), escape(", ".join(f"{s} {v:.2f}" for s, v in h["segments"].items())),
+             f"{h['slack_ns']:.2f}", "yes" if h["slack_ns"] >= 0 else "<b>not proven</b>"]
+            for port, h in sorted(hold.items())]
+    return ["<p>Hold of the data memory's write inputs at its banks, tt (ns): the memory's "
+            "clock reaches the banks through each stripe's clock driver, so the bank's own "
+            "hold slack (its STA, clock and input at its pins together) moves by how much "
+            "later the input's new value arrives than that clock. A lower bound: the chip "
+            "wire, the stripe wires to the input's bank and, for <code>we</code>, the "
+            "memory's logic and column interface are left out (each only adds slack); the "
+            "skew of the chip's clock between the core and the memory is not timed.</p>",
+            _table(rows, ["input", "segments (ns)", "slack bound (ns)", "hold proven"])]
 
 
 def _model_section(d: RunData) -> list[str]:

@@ -268,6 +268,8 @@ class DataMemory(Step):
             "taalas__dmem__read_bus_pf": bus["load_pf"],
             **{f"taalas__dmem__drive_{g.lower()}_ns": v["ns"] for g, v in drive.items()},
             **{f"taalas__dmem__drive_{g.lower()}_pf": v["load_pf"] for g, v in drive.items()},
+            **{f"taalas__dmem__drive_{g.lower()}_earliest_ns": v["earliest_ns"]
+               for g, v in drive.items()},
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__sim__dmem_interface__mismatches": if_mismatches,
@@ -349,6 +351,7 @@ class ChipTop(Step):
             BOUND_CORNERS,
             binding_path,
             interblock_paths,
+            memory_write_hold,
             rom_read_timing,
         )
         from taalas_flow.pnr.netlist import read_gate_netlist
@@ -394,14 +397,22 @@ class ChipTop(Step):
         # the bank's write inputs' setup, timed at the same period as the core
         bank_setup = dmem("bank_setup_ws_ns")
         bank_write = None if bank_setup is None else period - bank_setup
-        interblock = {}
+        # the memory's clock, re-driven in each stripe: late at the banks by up to
+        # drive_clk_ns, by at least drive_clk_earliest_ns
+        clock_late, bank_hold = dmem("drive_clk_ns"), dmem("bank_hold_ws_ns")
+        data_early = {p: v for p in ("wa", "wd")
+                      if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
+        interblock, write_hold = {}, {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus)
+                bank_write, read_bus, dmem("drive_clk_earliest_ns"))
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
+            if clock_late is not None and bank_hold is not None:
+                write_hold[c] = memory_write_hold(ports[c]["out_min"], data_early,
+                                                  clock_late, bank_hold)
         m = chip.metrics
         wire_c = sum(net_rc(pdk, core, n)[1] for n in core.pins)
         metrics = {
@@ -430,6 +441,8 @@ class ChipTop(Step):
                for c, v in interblock.items()},
             **{f"taalas__sta__chip__fmax_bound_{c}_mhz": 1000.0 / v["period_ns"]
                for c, v in interblock.items()},
+            **{f"taalas__sta__chip__dmem_write_hold_bound_{c}_ns":
+               min(h["slack_ns"] for h in by.values()) for c, by in write_hold.items() if by},
             **{f"taalas__rom__{kind}_read_ns_{c}": t["setup_pre_ns"]
                for kind, by in rom_t.items() for c, t in by.items()},
             "taalas__chip__channel_tracks": m["channel_tracks"],
@@ -449,7 +462,7 @@ class ChipTop(Step):
              "timing": timing, "port_timing": ports, "buffers": len(buffered.buffers),
              "nets_buffered": buffered.nets_buffered, "resized": closed.resized,
              "hold_cells": closed.hold_cells,
-             "interblock": interblock, "rom_timing": rom_t,
+             "interblock": interblock, "rom_timing": rom_t, "dmem_write_hold": write_hold,
              "chip_wires": {n: {"um": w.um, "ohm": w.ohm, "pf": w.pf,
                                 "beyond_pins_pf": met.get(n, (0.0, 0.0))[0],
                                 "beyond_wire_pf": met.get(n, (0.0, 0.0))[1]}

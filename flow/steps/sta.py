@@ -189,7 +189,7 @@ def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: floa
 
 
 _PORT_BUS = re.compile(r"^\s*(input|output)\s*(\[[^\]]*\])?\s*(\w+)\s*;", re.M)
-_MARK = re.compile(r"^PORT_PATH (in|out) (\w+)$", re.M)
+_MARK = re.compile(r"^PORT_PATH (in|out|out_min) (\w+)$", re.M)
 _SLACK = re.compile(r"^\s*([-\d.]+)\s+slack \((?:MET|VIOLATED)\)", re.M)
 
 
@@ -200,7 +200,9 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
     """The block's share of every path through its ports, per port (bus) at one corner (ns,
     clock propagated through the block's own tree): for an input, how long after the
     chip's clock edge its value may arrive at the pin (the slack with the input launched at
-    that edge); for an output, when its worst bit settles after that edge. These are what a
+    that edge); for an output, when its worst bit settles after that edge, and under
+    "out_min" when its earliest bit first changes (its hold slack against an output delay
+    of 0, the arrival: what a hold check in the next block may count on). These are what a
     neighbouring block's clock-to-output time and setup, plus the chip wire between them,
     are budgeted against; a port whose bits reach no register (or come from none) is absent.
     With `loads` and `drivers` (sta_script's), each port bit is timed with what the chip
@@ -216,6 +218,9 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
         lines += [f'puts "PORT_PATH {kind} {name}"',
                   f"report_checks -path_delay max -{'from' if kind == 'in' else 'to'}"
                   f" {ports} -digits 3"]
+        if kind == "out":
+            lines += [f'puts "PORT_PATH out_min {name}"',
+                      f"report_checks -path_delay min -to {ports} -digits 3"]
     stdout = _run_sta(sta, Path(workdir) / f"ports_{corner}.tcl", sta_script(
         str(pdk.liberty(corner)), netlist, top, period, clock, netlist_ports(src), pdk.data,
         spef=spef, propagated=True, io_paths=True, extra=tuple(lines), loads=loads,
@@ -224,23 +229,24 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
     if "PORT_PATH" not in stdout:
         raise ToolError(f"OpenSTA timed no port of {top} at {corner}",
                         f"see {Path(workdir) / f'ports_{corner}.log'}")
-    out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
+    out: dict[str, dict[str, float]] = {"in": {}, "out": {}, "out_min": {}}
     marks = list(_MARK.finditer(stdout))
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(stdout)
         s = _SLACK.search(stdout, m.end(), end)
         if s:
             slack = float(s.group(1))
-            out[m.group(1)][m.group(2)] = slack if m.group(1) == "in" else period - slack
+            out[m.group(1)][m.group(2)] = period - slack if m.group(1) == "out" else slack
     return out
 
 
 def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
-               load_pf: float = 0.0) -> float:
+               load_pf: float = 0.0, earliest: bool = False) -> float:
     """Worst delay (ns) from any input of one library cell to its output `pin` into
     `load_pf`, inputs switching ideally at the clock edge (a flop's from its clock): what
     OpenSTA leaves out of an input's arrival when the port has that cell as its driving cell
-    (it adds only the delay the load causes)."""
+    (it adds only the delay the load causes). `earliest`: the shortest such delay instead
+    (what a hold check may count on)."""
     from taalas_flow.layout.stdcells import StdCellLibrary
 
     directions = StdCellLibrary(pdk).cell(cell).directions
@@ -263,11 +269,13 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
         *([f"set_input_delay 0 -clock clk [get_ports {{{' '.join(data)}}}]"] if data else []),
         "set_output_delay 0 -clock clk [get_ports y_out]",
         f"set_load {load_pf:.6f} [get_ports y_out]",
-        "report_checks -path_delay max -to [get_ports y_out] -digits 4", "exit", ""])
+        f"report_checks -path_delay {'min' if earliest else 'max'} -to [get_ports y_out] "
+        "-digits 4", "exit", ""])
     out = _run_sta(sta, Path(workdir) / f"{name}_{corner}.tcl", script,
                    f"the delay of {cell} at {corner}")
     s = _SLACK.search(out)
     if not s:
         raise ToolError(f"OpenSTA timed no path through {cell} at {corner}",
                         f"see {Path(workdir) / f'{name}_{corner}.log'}")
-    return period - float(s.group(1))
+    # hold against an output delay of 0: the slack is the arrival
+    return float(s.group(1)) if earliest else period - float(s.group(1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taalas_flow.chip.timing import binding_path, interblock_paths
+from taalas_flow.chip.timing import binding_path, interblock_paths, memory_write_hold
 
 PORTS = {"in": {"wrom_dout": 4.0, "ra_data": -3.0, "rb_data": 2.0},
          "out": {"wrom_addr": 6.0, "ra_addr": 5.0, "rb_addr": 4.0}}
@@ -74,6 +74,23 @@ def test_writes_into_the_memory_are_summed_when_the_bank_setup_is_known() -> Non
     assert p["core -> data memory write address"]["total_ns"] == pytest.approx(7.5)
     assert p["core -> data memory write data"]["total_ns"] == pytest.approx(10.2)
     assert p["core -> data memory write data"]["segments"]["bank write setup (tt)"] == 1.5
+    # the memory's clock reaches the banks late: that much more time for the write
+    late = interblock_paths(ports, {}, 6.5, 10.0, 12.0, wire_ns={"wd": 0.2},
+                            memory_drive=drive, bank_write_ns=1.5, memory_clock_ns=0.7)
+    assert late["core -> data memory write data"]["total_ns"] == pytest.approx(9.5)
+    assert late["core -> data memory ra address"] == p["core -> data memory ra address"]
+
+
+def test_memory_write_hold_bound_adds_data_delays_and_takes_the_clocks() -> None:
+    hold = memory_write_hold({"wa": 1.0, "wd": 1.2, "we": 0.9, "ra_addr": 0.1},
+                             {"wa": 0.5, "wd": 0.6}, clock_latest=2.0, bank_hold_ws=0.7)
+    assert set(hold) == {"wa", "wd", "we"}
+    assert hold["wa"]["slack_ns"] == pytest.approx(0.2)
+    assert hold["wd"]["slack_ns"] == pytest.approx(0.5)
+    # no stripe driver on the write enable's way: only the core's output counts
+    assert hold["we"]["slack_ns"] == pytest.approx(-0.4)
+    assert "stripe driver, earliest" not in hold["we"]["segments"]
+    assert memory_write_hold({}, {}, 2.0, 0.7) == {}
 
 
 def test_the_memory_read_bus_joins_the_read_address_paths() -> None:

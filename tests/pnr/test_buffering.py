@@ -175,7 +175,8 @@ def test_short_hold_endpoints_are_read_from_opensta(pdk, fan, tmp_path: Path) ->
 
 def test_port_timing_is_the_blocks_share_of_each_port_path(pdk, fan, tmp_path: Path) -> None:
     """The input's allowance grows with the period one for one and the output's arrival does
-    not move; the clock port is not a data port; the output settles after clock-to-Q."""
+    not move; the clock port is not a data port; the output settles after clock-to-Q, and
+    first changes no later than it settles."""
     import librelane.flows  # noqa: F401  (LibreLane's steps register before ours)
 
     from taalas_flow.pnr.parasitics import write_spef
@@ -194,3 +195,7 @@ def test_port_timing_is_the_blocks_share_of_each_port_path(pdk, fan, tmp_path: P
     assert at20["in"]["d"] - at10["in"]["d"] == pytest.approx(10.0, abs=1e-3)
     assert at20["out"]["y"] == pytest.approx(at10["out"]["y"], abs=1e-3)
     assert 0.2 < at10["out"]["y"] < 10.0 and 0.0 < at10["in"]["d"] < 12.0
+    # the output's earliest change: after clock-to-Q too, not after its latest, period-free
+    assert set(at10["out_min"]) == {"y"}
+    assert 0.1 < at10["out_min"]["y"] <= at10["out"]["y"]
+    assert at20["out_min"]["y"] == pytest.approx(at10["out_min"]["y"], abs=1e-3)

@@ -18,6 +18,8 @@ from taalas_flow.regfile.array import build_array
 from taalas_flow.regfile.bank import render_bank_model
 from taalas_flow.regfile.column import build_column
 from taalas_flow.regfile.drivers import (
+    CLOCK,
+    DRIVEN,
     DriverLoad,
     build_drivers,
     build_repeaters,
@@ -231,7 +233,7 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_pat
     wb = PLAN.word_bits
     assert {g: len(v) for g, v in groups.items()} == {
         "wa": 2 * wb, "wd": 2 * PLAN.width, "ra_addr": 2 * wb, "rb_addr": 2 * wb,
-        "RE_A": 2 * PLAN.column_banks, "RE_B": 2 * PLAN.column_banks}
+        "RE_A": 2 * PLAN.column_banks, "RE_B": 2 * PLAN.column_banks, CLOCK: 2}
     # a stripe's drivers together carry what the undriven pin met in that stripe's banks
     per_stripe = [loads[s]["b_ra_addr_0_"] for s in sorted(loads)]
     assert sum(ld.pins_pf for ld in per_stripe) == pytest.approx(bare_pins)
@@ -248,6 +250,44 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_pat
     for g in groups:
         assert 0 < small[g]["cell_ns"] < big[g]["cell_ns"]
         assert small[g]["ns"] == pytest.approx(small[g]["cell_ns"] + small[g]["wire_ns"])
+        assert 0 < small[g]["earliest_ns"] <= small[g]["cell_ns"]
+        assert small[g]["earliest_ns"] < big[g]["earliest_ns"]
+
+
+def test_stripe_clock_drivers_take_the_banks_off_the_memory_clock(memory, bare) -> None:
+    """The memory's clock pin meets one clock driver per stripe and the logic's registers
+    instead of every bank's clock buffer; each stripe's driven clock meets its own banks'."""
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    pdk, _d, _col, _iface, _src, _name, _arr, _nl, folded = memory
+    lib = PdkLiberty(pdk, "tt")
+    rf = pdk.data["regfile"]
+    walk = CdlDrivers(pdk, folded.cdl, folded.net_pf)
+    logic_pins, _w = walk.meets("tf_dmem_logic", "clk", lib)
+    pins, _w = walk.meets("fmem", CLOCK, lib)
+    bare_pins, _w = CdlDrivers(pdk, bare.cdl, bare.net_pf).meets("bare", CLOCK, lib)
+    bank_clock = lib.capacitance(rf["clock_cell"], "A")
+    assert logic_pins > 0
+    assert pins == pytest.approx(2 * lib.capacitance(rf["clock_driver_cell"], "A") + logic_pins)
+    assert bare_pins == pytest.approx(PLAN.banks * bank_clock + logic_pins, rel=1e-6)
+    for s, cols in enumerate(stripe_columns(PLAN, 2)):
+        ld = DriverLoad(**folded.metrics["driver_loads"][f"fmem_s{s}"][DRIVEN + CLOCK])
+        assert ld.pins_pf == pytest.approx(len(cols) * PLAN.column_banks * bank_clock)
+        assert ld.taps == len(cols)
+
+
+def test_lvs_and_simulation_see_the_clock_driver_on_another_net(memory) -> None:
+    """The reference netlist with the stripe's clock driver output swapped with a write
+    address driver's."""
+    pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
+    lines = arr.cdl.splitlines()
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("Xdrv "))
+    toks = lines[k].split()
+    a, b = toks.index(DRIVEN + CLOCK), toks.index("b_wa_0_")
+    toks[a], toks[b] = toks[b], toks[a]
+    lines[k] = " ".join(toks)
+    _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, "clock")
 
 
 def test_lvs_and_simulation_see_a_stripe_repeating_for_another(memory) -> None:
