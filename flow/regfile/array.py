@@ -18,8 +18,7 @@ its wiring columns on either side; the channel; the columns; rails (VPWR, VGND).
   of the banks run the channel's full length and leave at its left end;
 - with input drivers (regfile/drivers.py) under the channel's left end, the clock, word
   address, write data and read enables leave at the left end only as far as the drivers'
-  inputs; the
-  drivers' outputs (nets `b_<input>`) run from there to the last column; with read
+  inputs; the drivers' outputs (nets `b_<input>`) run from there to the last column; with read
   repeaters beside them the interfaces drive the stripe's read bus (`l_G_<p>_<bit>_`) into
   the repeaters, whose outputs (G_<p>) leave at the left end.
 

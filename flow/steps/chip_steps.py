@@ -399,7 +399,8 @@ class ChipTop(Step):
         bank_write = None if bank_setup is None else period - bank_setup
         # the memory's clock, re-driven in each stripe: late at the banks by up to
         # drive_clk_ns, by at least drive_clk_earliest_ns
-        clock_late, bank_hold = dmem("drive_clk_ns"), dmem("bank_hold_ws_ns")
+        clock_late, clock_early = dmem("drive_clk_ns"), dmem("drive_clk_earliest_ns")
+        bank_hold = dmem("bank_hold_ws_ns")
         data_early = {p: v for p in ("wa", "wd")
                       if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
         interblock, write_hold = {}, {}
@@ -407,7 +408,7 @@ class ChipTop(Step):
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, dmem("drive_clk_earliest_ns"))
+                bank_write, read_bus, clock_early)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:

@@ -196,16 +196,20 @@ def test_folded_memory_lvs_sees_a_stripe_off_the_bus(memory) -> None:
                        blackbox="sky130_fd_sc_hd__*").clean
 
 
-def test_lvs_and_simulation_see_crossed_driver_outputs(memory) -> None:
-    """The reference netlist with two word-address drivers' outputs swapped."""
+@pytest.mark.parametrize(("a", "b", "tag"), [("b_wa_0_", "b_wa_1_", "crossed"),
+                                             (DRIVEN + CLOCK, "b_wa_0_", "clock")])
+def test_lvs_and_simulation_see_crossed_driver_outputs(memory, a: str, b: str, tag: str
+                                                       ) -> None:
+    """The reference netlist with two drivers' outputs swapped: two word-address bits, and
+    the stripe's clock driver with a write-address driver."""
     pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
     lines = arr.cdl.splitlines()
     k = next(i for i, ln in enumerate(lines) if ln.startswith("Xdrv "))
     toks = lines[k].split()
-    a, b = toks.index("b_wa_0_"), toks.index("b_wa_1_")
-    toks[a], toks[b] = toks[b], toks[a]
+    i, j = toks.index(a), toks.index(b)
+    toks[i], toks[j] = toks[j], toks[i]
     lines[k] = " ".join(toks)
-    _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, "crossed")
+    _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, tag)
 
 
 def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_path) -> None:
@@ -276,18 +280,6 @@ def test_stripe_clock_drivers_take_the_banks_off_the_memory_clock(memory, bare) 
         assert ld.pins_pf == pytest.approx(len(cols) * PLAN.column_banks * bank_clock)
         assert ld.taps == len(cols)
 
-
-def test_lvs_and_simulation_see_the_clock_driver_on_another_net(memory) -> None:
-    """The reference netlist with the stripe's clock driver output swapped with a write
-    address driver's."""
-    pdk, d, _col, _iface, _src, _name, arr, netlists, _f = memory
-    lines = arr.cdl.splitlines()
-    k = next(i for i, ln in enumerate(lines) if ln.startswith("Xdrv "))
-    toks = lines[k].split()
-    a, b = toks.index(DRIVEN + CLOCK), toks.index("b_wa_0_")
-    toks[a], toks[b] = toks[b], toks[a]
-    lines[k] = " ".join(toks)
-    _assert_lvs_and_simulation_fail(pdk, d, netlists, lines, "clock")
 
 
 def test_lvs_and_simulation_see_a_stripe_repeating_for_another(memory) -> None:
