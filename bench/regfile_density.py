@@ -113,14 +113,16 @@ def memory_rows(pdk, plan, addr_bits: int, work: Path) -> dict:
     logic, lnet, lsrc = build_logic(pdk, plan, work / "mem_logic", "taalas_engine", CLOCK_NS,
                                     addr_bits, stripe_columns(plan, k))
     drn = driver_module(plan, "taalas_engine_rf")
-    drv, dnet, dsrc = build_drivers(pdk, plan, work / "mem_drv", drn, iface.height)
+    # shaped for the folded memory (the flow's); the one-stripe memory reuses them
+    drv, dnet, dsrc = build_drivers(pdk, plan, work / "mem_drv", drn, iface.height, k)
     rpn = repeater_module(plan, "taalas_engine_rf")
-    rep, rnet, rsrc = build_repeaters(pdk, plan, work / "mem_rep", rpn, iface.height)
+    rep, rnet, rsrc = build_repeaters(pdk, plan, work / "mem_rep", rpn, iface.height, k)
     model = render_bank_model(plan.bank, work / "mem_model.v", name)
     netlists = {name: (net, model), ifn: (inet, isrc), logic.name: (lnet, lsrc),
                 logic1.name: (lnet1, lsrc1), drn: (dnet, dsrc), rpn: (rnet, rsrc)}
     out = {"interface_cells": iface.metrics["cells"], "logic_cells": logic.metrics["cells"],
-           "interface_um": [iface.width, iface.height], "logic_um": [logic.width, logic.height]}
+           "interface_um": [iface.width, iface.height], "logic_um": [logic.width, logic.height],
+           "drivers_um": [drv.width, drv.height], "repeaters_um": [rep.width, rep.height]}
     for label, build in (("one_stripe", lambda: build_array(pdk, plan, col, iface, "mem1",
                                                             logic=logic1, drivers=drv,
                                                             repeaters=rep)),

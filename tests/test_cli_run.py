@@ -61,13 +61,25 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     assert metrics["taalas__drc__dmem_repeaters__count"] == 0
     assert metrics["taalas__dmem__driver_cells"] > 0
     pdk = load_pdk("sky130", pdk_root)
-    cell = pdk.data["regfile"]["input_buffer_cell"]
-    limit = float(re.search(r"max_capacitance : ([\d.]+)",
-                            PdkLiberty(pdk, "tt").pin(cell, "X")).group(1))
-    for g in ("ra_addr", "rb_addr", "wa", "wd", "re_a", "re_b"):
-        assert 0 < metrics[f"taalas__dmem__drive_{g}_pf"] < limit, g
+    lib = PdkLiberty(pdk, "tt")
+
+    def limit(key: str) -> float:
+        cell = pdk.data["regfile"][key]
+        return float(re.search(r"max_capacitance : ([\d.]+)", lib.pin(cell, "X")).group(1))
+
+    for g in ("ra_addr", "rb_addr", "wa", "wd", "re_a", "re_b", "clk"):
+        key = "clock_driver_cell" if g == "clk" else "input_buffer_cell"
+        assert 0 < metrics[f"taalas__dmem__drive_{g}_pf"] < limit(key), g
         assert metrics[f"taalas__dmem__drive_{g}_ns"] > 0, g
     assert metrics["taalas__dmem__read_bus_ns"] > 0
+    # every stage inside the memory (drivers, the logic's outputs, the read bus) is weighed
+    # against its cell's limit, and the violations counted are those
+    stages = [k[len("taalas__dmem__"):-len("_max_cap_pf")] for k in metrics
+              if k.startswith("taalas__dmem__") and k.endswith("_max_cap_pf")]
+    assert {"read_local", "read_bus", "drive_clk", "logic_sh_a", "logic_web"} <= set(stages)
+    assert metrics["taalas__dmem__max_cap_violations"] == sum(
+        metrics[f"taalas__dmem__{s}_pf"] > metrics[f"taalas__dmem__{s}_max_cap_pf"]
+        for s in stages)
     # the chip: every block placed and wired, signed off
     assert metrics["taalas__drc__chip_beol__count"] == 0
     assert metrics["taalas__drc__core_tile_feol__count"] == 0

@@ -1,6 +1,7 @@
 """The run's HTML report, looked at in a real headless browser (Chromium): the screenshot must
 show the layout pictures (personalisation highlight colour) and the signoff badges."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,7 +56,11 @@ def test_report_renders_in_chromium(tiny_run, pdk_root: Path, tmp_path: Path) ->
     n = _count(shot, {highlight, PASS_GREEN, FAIL_RED})
     assert n[highlight] > 500, "no programmed vias visible in the rendered page"
     assert n[PASS_GREEN] > 100, "no PASS badges visible"
-    assert n[FAIL_RED] == 0, "a signoff check is shown as failed"
+    # the only check the tiny run fails is the data memory's loads past their cells' limits
+    # (test_cli_run checks its count against the metrics); every other one passes
+    failed = re.findall(r"<tr><td>([^<]*)</td><td><span class=\"badge fail\">", html)
+    assert all("max_capacitance" in f for f in failed), failed
+    assert (n[FAIL_RED] > 0) == bool(failed), "failed checks not shown as failed"
 
 
 def test_report_of_a_broken_page_is_caught(tmp_path: Path) -> None:

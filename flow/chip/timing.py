@@ -15,9 +15,14 @@ Segments and where they come from:
   line out, OpenSTA) or write setup, and its read bus (regfile/read_bus: the column's
   tri-state cell into its stripe's bus and that bus's Elmore delay to the stripe's
   repeater, then the repeater into the global bus and its Elmore delay to the read
-  registers), all at tt, so at ss they are short of the truth, which keeps the sum a lower
-  bound; a write is credited the earliest its stripe's clock driver brings the clock to a
-  bank (the cell's shortest delay into its smallest load, no wire), which keeps it one;
+  registers), the lines its global logic drives across it (regfile/logic_loads: a read's
+  or the write's column lines, the write enables; the logic's last cell into the line and
+  the line's Elmore delay), all at tt, so at ss they are short of the truth, which keeps
+  the sum a lower bound (though each stage's own figure, its worst cell delay plus its
+  worst Elmore delay, bounds that stage from above, and past a cell's max_capacitance it
+  is OpenSTA's extrapolation: regfile/drivers.max_cap_violations); a write is credited
+  the earliest its stripe's clock driver brings the clock to a bank (the cell's shortest
+  delay into its smallest load, no wire), which keeps it one;
 - the chip's wire between the blocks (chip/wires.py): the core's share is timed with the
   wire's load on its pins (an input driven by the other block's real output cell: the ROM
   port's output mux, the memory's read register), the cell's unloaded delay and the wire's
@@ -25,7 +30,8 @@ Segments and where they come from:
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
 an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
-macros), the data memory's periphery (predecoder and column select, the repeaters'
+macros), the data memory's periphery (the global logic's decode before the last cell of
+each line it drives, the interfaces' select nand and write-enable and3, the repeaters'
 enable, the logic's gate before its read registers, the wire from its read registers to
 its pins, the banks' own wire resistance past the stripe's channel), and the skew of the
 chip's clock between blocks (each block's own tree is timed from its clock pin; the chip's
@@ -72,7 +78,9 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      memory_drive: dict[str, tuple[str, float]] | None = None,
                      bank_write_ns: float | None = None,
                      read_bus: dict[str, float] | None = None,
-                     memory_clock_ns: float | None = None) -> dict[str, dict]:
+                     memory_clock_ns: float | None = None,
+                     memory_lines: dict[str, tuple[str, float]] | None = None
+                     ) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
     reaches no register in the core (absent from `ports`) leaves its path out. Per port
@@ -86,8 +94,14 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     segments {name: ns} (regfile/read_bus.py: the stripe's bus, then its repeater and the
     global bus); `memory_clock_ns`: the earliest the memory's stripe clock drivers bring the
     clock to a bank (regfile/drivers.stage_delay's earliest_ns), which a write into the
-    bank has on top of the period (so subtracted from its path)."""
+    bank has on top of the period (so subtracted from its path). `memory_lines`: per core
+    port whose value the memory's global logic decodes onto a line across the memory
+    (ra_addr, rb_addr: a read port's column lines; wa: the write column lines; we: the
+    banks' write enables), that line as (name, ns: the logic's last cell into it and its
+    wire, regfile/logic_loads.py); a read's column line enables its column's interface
+    onto the read bus, so its path ends with `read_bus`, a write's with the bank's setup."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
+    lines = memory_lines or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
 
@@ -127,12 +141,25 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
             seg[f"core -> data memory {port} address"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {})}
+        if f"{port}_addr" in lines and f"{port}_addr" in out:
+            line, ns = lines[f"{port}_addr"]
+            seg[f"core -> data memory {port} column select"] = {
+                "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"), line: ns,
+                **(read_bus or {})}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):
             if port in out:
                 seg[f"core -> data memory write {what}"] = {
                     "core to pin": out[port], **wire(port), **drive(port),
+                    "bank write setup (tt)": bank_write_ns,
+                    **({} if memory_clock_ns is None else {
+                        "memory clock at the bank, earliest (tt)": -memory_clock_ns})}
+        for port, what in (("wa", "column select"), ("we", "enable")):
+            if port in lines and port in out:
+                line, ns = lines[port]
+                seg[f"core -> data memory write {what}"] = {
+                    "core to pin": out[port], **wire(port), line: ns,
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns})}

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import jinja2
 
+from taalas_flow.errors import PdkError
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, build_block
 from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist
@@ -69,42 +70,57 @@ def _render(template: str, out: Path, **params) -> Path:
     return out
 
 
-def _build_rows(pdk: PdkConfig, src: Path, name: str, max_height: float
+def row_cost(width: float, height: float, max_height: float, stripes: int) -> float:
+    """What a left-end block of this shape adds to the folded memory, in µm of its width: its
+    own width, plus every µm it stands above `max_height` (the interfaces beside it; the
+    stripe's channel sits on the tallest block under it) once per stripe, since each
+    stripe's channel rises by it and the memory folds close to square (default_stripes), where
+    a µm of height costs about what a µm of width does."""
+    return width + stripes * max(0.0, height - max_height)
+
+
+def _build_rows(pdk: PdkConfig, src: Path, name: str, max_height: float, stripes: int
                 ) -> tuple[BlockLayout, GateNetlist, Path]:
-    """A cell netlist laid out by flow/pnr in the most rows that keep it no taller than
-    `max_height` (the interfaces beside it: the stripe's channel sits on the tallest block
-    under it), one row if even that is too tall. (A block's height is bounded below by its
-    input pins, stacked on its left edge: the drivers and the repeaters are two blocks so
-    that each fits beside the interfaces.)"""
+    """A cell netlist laid out by flow/pnr in the row count of least row_cost. (A block's
+    height is bounded below by its input pins, stacked on its left edge, so more rows soon
+    make it taller, not narrower: one driver more for the clock made the tiny-llama drivers
+    one row less and the memory 0.20 mm wider while the cap was a hard `max_height`.) Rows
+    are tried up to the first whose height excess alone costs more than the best so far."""
     net = read_gate_netlist(src, name, pdk.data["std_cell_library"] + "__")
     best = build_block(pdk, net, name, n_rows=1)
+    best_cost = row_cost(best.width, best.height, max_height, stripes)
     for rows in range(2, len(net.instances) + 1):
         blk = build_block(pdk, net, name, n_rows=rows)
-        if blk.height > max_height:
+        if row_cost(0.0, blk.height, max_height, stripes) >= best_cost:
             break
-        best = blk
+        cost = row_cost(blk.width, blk.height, max_height, stripes)
+        if cost < best_cost:
+            best, best_cost = blk, cost
     return best, net, src
 
 
 def build_drivers(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
-                  max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
-    """The input drivers (dmem_drivers.v.j2) laid out no taller than `max_height`."""
+                  max_height: float, stripes: int = 1
+                  ) -> tuple[BlockLayout, GateNetlist, Path]:
+    """The input drivers (dmem_drivers.v.j2) in the rows that cost a memory of `stripes`
+    stripes least beside interfaces `max_height` tall (row_cost)."""
     workdir.mkdir(parents=True, exist_ok=True)
     rf = pdk.data["regfile"]
     src = _render("dmem_drivers.v.j2", workdir / f"{name}.v", name=name,
                   signals=driver_signals(plan), cell=rf["input_buffer_cell"],
                   clock_cell=rf["clock_driver_cell"])
-    return _build_rows(pdk, src, name, max_height)
+    return _build_rows(pdk, src, name, max_height, stripes)
 
 
 def build_repeaters(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
-                    max_height: float) -> tuple[BlockLayout, GateNetlist, Path]:
-    """The read repeaters (dmem_repeaters.v.j2) laid out no taller than `max_height`."""
+                    max_height: float, stripes: int = 1
+                    ) -> tuple[BlockLayout, GateNetlist, Path]:
+    """The read repeaters (dmem_repeaters.v.j2), rows chosen as build_drivers'."""
     workdir.mkdir(parents=True, exist_ok=True)
     src = _render("dmem_repeaters.v.j2", workdir / f"{name}.v", name=name,
                   repeater=pdk.data["regfile"]["read_repeater_cell"], ports=plan.bank.ports,
                   width=plan.width)
-    return _build_rows(pdk, src, name, max_height)
+    return _build_rows(pdk, src, name, max_height, stripes)
 
 
 def driver_net(pin: str, stripe: int = 0) -> str:
@@ -193,7 +209,10 @@ def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corn
     cell's delay into the largest load (OpenSTA on the library cell, steps/sta.cell_delay)
     plus the largest Elmore delay. The two worst cases may be different loads, so this
     bounds them from above. `earliest_ns` bounds them from below: the cell's shortest delay
-    into the smallest load, with no wire (a column next to the driver)."""
+    into the smallest load, with no wire (a column next to the driver). `max_cap_pf` is the
+    pin's liberty max_capacitance at `corner`: past it the cell's tables end, and its delay
+    into `load_pf` is OpenSTA's extrapolation (max_cap_violations)."""
+    from taalas_flow.rom.liberty import PdkLiberty
     from taalas_flow.steps.sta import cell_delay
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -202,8 +221,17 @@ def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corn
     wire = max(ld.elmore_ns() for ld in loads)
     early = cell_delay(sta, pdk, cell, pin, corner, workdir,
                        min(ld.load_pf for ld in loads), earliest=True)
+    limit = re.search(r"\bmax_capacitance : ([\d.eE+-]+)", PdkLiberty(pdk, corner).pin(cell, pin))
+    if not limit:
+        raise PdkError(f"{pdk.liberty(corner)}: {cell}.{pin} has no max_capacitance")
     return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire,
-            "earliest_ns": early}
+            "earliest_ns": early, "max_cap_pf": float(limit.group(1))}
+
+
+def max_cap_violations(stages: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The stages (stage_delay results by name) whose load is past their cell's
+    max_capacitance: what an STA signoff's check_capacitance would flag."""
+    return {k: v for k, v in stages.items() if v["load_pf"] > v["max_cap_pf"]}
 
 
 def driver_delays(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],

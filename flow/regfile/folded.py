@@ -24,8 +24,9 @@ from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry
 from taalas_flow.pnr.parasitics import wire_tables
-from taalas_flow.regfile.array import POWER, build_array
+from taalas_flow.regfile.array import POWER, build_array, logic_net
 from taalas_flow.regfile.drivers import driver_loads
+from taalas_flow.regfile.logic_loads import logic_loads, logic_outputs
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
 from taalas_flow.regfile.read_bus import bus_loads, local_loads
 from taalas_flow.rom.liberty import PdkLiberty
@@ -166,6 +167,10 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     walk, lib = CdlDrivers(pdk, blk.cdl, blk.net_pf), PdkLiberty(pdk, "tt")
     blk.metrics["read_bus"] = {n: asdict(ld)
                                for n, ld in bus_loads(pdk, blk, parts, walk, lib).items()}
+    outs = [n for n in logic_outputs(logic, lambda p: logic_net(plan, p))
+            if not ENGINE_PORT.fullmatch(n)]
+    blk.metrics["logic_loads"] = {
+        n: asdict(ld) for n, ld in logic_loads(pdk, blk, parts, outs, walk, lib).items()}
     if drivers is not None:
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}

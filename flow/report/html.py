@@ -5,6 +5,7 @@ archived by CI or opened offline."""
 from __future__ import annotations
 
 import base64
+import re
 import tempfile
 from html import escape
 from pathlib import Path
@@ -34,6 +35,17 @@ def _fmt(v) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return escape(str(v))
+
+
+def _over_max_cap(m: dict) -> str:
+    """The data-memory stages past their limit, as `stage load / limit pF`."""
+    over = []
+    for key, limit in sorted(m.items()):
+        stage = re.fullmatch(r"taalas__dmem__(\w+)_max_cap_pf", key)
+        load = m.get(f"taalas__dmem__{stage.group(1)}_pf") if stage else None
+        if load is not None and load > limit:
+            over.append(f"{stage.group(1)} {load:.2f} / {limit:.2f} pF")
+    return escape("; ".join(over) or "none over")
 
 
 def _signoff(m: dict) -> list[list]:
@@ -103,6 +115,9 @@ def _signoff(m: dict) -> list[list]:
             "taalas__lvs__dmem_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
             f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells"),
+        row("Data memory's stripe drivers, logic outputs and read bus: loads within their "
+            "cells' liberty max_capacitance (tt)", "taalas__dmem__max_cap_violations", zero,
+            _over_max_cap(m)),
         row("DRC, chip (every block placed and wired), wiring layers",
             "taalas__drc__chip_beol__count", zero,
             f"{_fmt(m.get('taalas__drc__chip_beol__count'))} violations"),

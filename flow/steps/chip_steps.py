@@ -143,7 +143,7 @@ class DataMemory(Step):
     config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
-        from librelane.logging import info
+        from librelane.logging import info, warn
 
         from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
@@ -153,6 +153,7 @@ class DataMemory(Step):
             build_repeaters,
             driver_delays,
             driver_module,
+            max_cap_violations,
             repeater_module,
         )
         from taalas_flow.regfile.equivalence import simulate_memory
@@ -160,6 +161,7 @@ class DataMemory(Step):
         from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.logic import build_logic
+        from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays
         from taalas_flow.regfile.read_bus import BusLoad, bus_delay, local_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
@@ -186,15 +188,15 @@ class DataMemory(Step):
         iface, if_net, if_src = build_interface(pdk, plan, d / "interface", if_name,
                                                 column.width)
         if_gds, _ = write_block(iface, d)
+        stripes = default_stripes(pdk, plan, column, iface)
         drv_name = driver_module(plan, "taalas_engine_rf")
         drivers, drv_net, drv_src = build_drivers(pdk, plan, d / "drivers", drv_name,
-                                                  iface.height)
+                                                  iface.height, stripes)
         drv_gds, _ = write_block(drivers, d)
         rep_name = repeater_module(plan, "taalas_engine_rf")
         repeaters, rep_net, rep_src = build_repeaters(pdk, plan, d / "repeaters", rep_name,
-                                                      iface.height)
+                                                      iface.height, stripes)
         rep_gds, _ = write_block(repeaters, d)
-        stripes = default_stripes(pdk, plan, column, iface)
         info(f"data memory: global logic for {stripes} stripes (synthesis, layout)")
         logic, logic_net, logic_nl = build_logic(pdk, plan, d / "logic", "taalas_engine",
                                        float(self.config["TAALAS_CLOCK_PERIOD"]),
@@ -236,6 +238,17 @@ class DataMemory(Step):
         bus = bus_delay(sta, pdk,
                         {n: BusLoad(**v) for n, v in array.metrics["read_bus"].items()}, "tt",
                         d / "sta_read_bus", str(rf["read_repeater_cell"]))
+        logic_out = logic_delays(sta, pdk, {n: LogicLoad(**v) for n, v
+                                            in array.metrics["logic_loads"].items()},
+                                 "tt", d / "sta_logic_out")
+        stages = {**{f"drive_{g.lower()}": v for g, v in drive.items()},
+                  **{f"logic_{g.lower()}": v for g, v in logic_out.items()},
+                  "read_local": local, "read_bus": bus}
+        over = max_cap_violations(stages)
+        if over:
+            warn("data memory: loads past their cell's liberty max_capacitance (tt), delays "
+                 "extrapolated: " + ", ".join(f"{k} {v['load_pf']:.2f} pF > "
+                                             f"{v['max_cap_pf']:.2f}" for k, v in over.items()))
         bank_um2 = bank.width * bank.height
         metrics = {
             "taalas__dmem__words": plan.depth,
@@ -262,6 +275,9 @@ class DataMemory(Step):
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
             "taalas__dmem__driver_cells": drivers.metrics["cells"],
             "taalas__dmem__repeater_cells": repeaters.metrics["cells"],
+            "taalas__dmem__drivers_width_um": drivers.width,
+            "taalas__dmem__drivers_height_um": drivers.height,
+            "taalas__dmem__repeaters_width_um": repeaters.width,
             "taalas__dmem__read_local_ns": local["ns"],
             "taalas__dmem__read_local_pf": local["load_pf"],
             "taalas__dmem__read_bus_ns": bus["ns"],
@@ -270,6 +286,11 @@ class DataMemory(Step):
             **{f"taalas__dmem__drive_{g.lower()}_pf": v["load_pf"] for g, v in drive.items()},
             **{f"taalas__dmem__drive_{g.lower()}_earliest_ns": v["earliest_ns"]
                for g, v in drive.items()},
+            **{f"taalas__dmem__logic_{g.lower()}_ns": v["ns"] for g, v in logic_out.items()},
+            **{f"taalas__dmem__logic_{g.lower()}_pf": v["load_pf"]
+               for g, v in logic_out.items()},
+            **{f"taalas__dmem__{k}_max_cap_pf": v["max_cap_pf"] for k, v in stages.items()},
+            "taalas__dmem__max_cap_violations": len(over),
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__sim__dmem_interface__mismatches": if_mismatches,
@@ -298,6 +319,7 @@ class DataMemory(Step):
                                **drivers.metrics, "delay_tt": drive},
                    "repeaters": {"gds": rep_gds.name, "cell": rf["read_repeater_cell"],
                                  **repeaters.metrics},
+                   "logic_outputs": {"delay_tt": logic_out},
                    "read_bus": {"stripe": {"cell": rf["bus_cell"], "delay_tt": local},
                                 "global": {"cell": rf["read_repeater_cell"], "delay_tt": bus}},
                    "interface_simulation": {"compared": if_compared,
@@ -403,12 +425,21 @@ class ChipTop(Step):
         bank_hold = dmem("bank_hold_ws_ns")
         data_early = {p: v for p in ("wa", "wd")
                       if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
+        # the lines the memory's global logic drives across it, per core port decoded
+        # onto them: the slowest line of each
+        lines = {}
+        for port, groups in (("ra_addr", ("sh_a", "sl_a")), ("rb_addr", ("sh_b", "sl_b")),
+                             ("wa", ("sh_w", "sl_w")), ("we", ("web",))):
+            got = [(g, v) for g in groups if (v := dmem(f"logic_{g}_ns")) is not None]
+            if got:
+                g, v = max(got, key=lambda gv: gv[1])
+                lines[port] = (f"memory logic's {g.upper()} line: last cell and wire (tt)", v)
         interblock, write_hold = {}, {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, clock_early)
+                bank_write, read_bus, clock_early, lines)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:

@@ -102,3 +102,27 @@ def test_the_memory_read_bus_joins_the_read_address_paths() -> None:
     assert added.pop("core -> data memory rb address") == pytest.approx(2.5)
     assert p["core -> data memory ra address"]["segments"]["stripe bus"] == 1.5
     assert not any(added.values())
+
+
+def test_the_memory_logic_lines_are_paths_of_their_own() -> None:
+    """A read's column line runs beside the bank read and ends on the read bus; the write
+    column lines and the write enable end at the bank's write setup, less the clock's
+    earliest arrival; a port the logic decodes nothing from gets no such path."""
+    ports = {"in": {}, "out": {"ra_addr": 5.0, "wa": 4.0, "we": 3.0}}
+    lines = {"ra_addr": ("SL_A line", 9.0), "wa": ("SH_W line", 8.0), "we": ("WEB line", 20.0),
+             "rb_addr": ("SL_B line", 7.0)}
+    bus = {"stripe bus": 1.5}
+    bare = interblock_paths(ports, {}, 6.5, 10.0, 12.0, read_bus=bus, bank_write_ns=1.5,
+                            memory_clock_ns=0.5)
+    p = interblock_paths(ports, {}, 6.5, 10.0, 12.0, wire_ns={"we": 0.3}, read_bus=bus,
+                         bank_write_ns=1.5, memory_clock_ns=0.5, memory_lines=lines)
+    assert set(p) - set(bare) == {"core -> data memory ra column select",
+                                  "core -> data memory write column select",
+                                  "core -> data memory write enable"}
+    assert p["core -> data memory ra column select"]["total_ns"] == pytest.approx(15.5)
+    assert p["core -> data memory write column select"]["total_ns"] == pytest.approx(13.0)
+    assert p["core -> data memory write enable"]["total_ns"] == pytest.approx(24.3)
+    assert binding_path(p) == ("core -> data memory write enable", pytest.approx(24.3))
+    # without the bank's write setup no write path is summed, lines or not
+    assert not any("write" in k for k in interblock_paths(ports, {}, 6.5, 10.0, 12.0,
+                                                          memory_lines=lines))

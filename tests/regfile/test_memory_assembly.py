@@ -9,11 +9,14 @@ enabled for another stripe."""
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
 
 from taalas_flow.pdk import load_pdk
+from taalas_flow.pnr.block import build_block
+from taalas_flow.pnr.netlist import read_gate_netlist
 from taalas_flow.regfile.array import build_array
 from taalas_flow.regfile.bank import render_bank_model
 from taalas_flow.regfile.column import build_column
@@ -26,7 +29,9 @@ from taalas_flow.regfile.drivers import (
     driver_delays,
     driver_groups,
     driver_module,
+    max_cap_violations,
     repeater_module,
+    row_cost,
 )
 from taalas_flow.regfile.equivalence import simulate_memory
 from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
@@ -63,7 +68,6 @@ def memory(pdk_root: Path, tmp_path_factory):
     rname = repeater_module(PLAN, "t_rf")
     rep, rnet, rsrc = build_repeaters(pdk, PLAN, d / "rep", rname, iface.height)
     rep.lib.write_gds(str(d / "rep.gds"), timestamp=STAMP)
-    assert drv.height <= iface.height and rep.height <= iface.height
     arr = build_array(pdk, PLAN, col, iface, "mem", logic=logic, drivers=drv, repeaters=rep)
     arr.lib.write_gds(str(d / "mem.gds"), timestamp=STAMP)
     (d / "mem.cdl").write_text(arr.cdl)
@@ -86,6 +90,25 @@ def bare(memory):
     pdk, d, col, iface, *_rest = memory
     logic, _n, _s = build_logic(pdk, PLAN, d / "logic_bare", "tb", 20.0)
     return build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
+
+
+def test_drivers_take_the_rows_that_cost_the_memory_least(memory, tmp_path) -> None:
+    """The drivers' row count is the one of least row_cost among all row counts (the search
+    stops early; that must not skip it), and the more stripes the block's height raises, the
+    shorter the chosen block."""
+    pdk, d, _col, iface, *_rest = memory
+    name = driver_module(PLAN, "t_rf")
+    net = read_gate_netlist(d / "drv" / f"{name}.v", name, "sky130_fd_sc_hd__")
+    shapes = [(b.width, b.height) for b in (build_block(pdk, net, name, n_rows=r)
+                                            for r in range(1, len(net.instances) + 1))]
+    heights = []
+    for stripes in (1, 4, 1000):
+        drv, _n, _s = build_drivers(pdk, PLAN, tmp_path / str(stripes), name, iface.height,
+                                    stripes)
+        best = min(row_cost(w, h, iface.height, stripes) for w, h in shapes)
+        assert row_cost(drv.width, drv.height, iface.height, stripes) == pytest.approx(best)
+        heights.append(drv.height)
+    assert heights == sorted(heights, reverse=True) and heights[0] > heights[-1]
 
 
 def test_plan_gives_every_column_its_own_pair_of_lines() -> None:
@@ -256,6 +279,54 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_pat
         assert small[g]["ns"] == pytest.approx(small[g]["cell_ns"] + small[g]["wire_ns"])
         assert 0 < small[g]["earliest_ns"] <= small[g]["cell_ns"]
         assert small[g]["earliest_ns"] < big[g]["earliest_ns"]
+    # each group's limit is its own cell's (the clock's differs); 20x the load is past some
+    rf = pdk.data["regfile"]
+    for g in groups:
+        c = rf["clock_driver_cell" if g == CLOCK else "input_buffer_cell"]
+        limit = float(re.search(r"max_capacitance : ([\d.]+)", lib.pin(c, "X")).group(1))
+        assert small[g]["max_cap_pf"] == big[g]["max_cap_pf"] == pytest.approx(limit), g
+    assert max_cap_violations(small) == {}
+    over = max_cap_violations(big)
+    assert over and set(over) == {g for g in groups
+                                  if big[g]["load_pf"] > big[g]["max_cap_pf"]}
+
+
+def test_logic_outputs_are_measured_into_the_whole_memory(memory, tmp_path) -> None:
+    """Every net the global logic drives into the folded memory has its driving cell and its
+    load: a read port's column line meets one select nand per interface on it, in every
+    stripe, and the write-enable lines one and3 per bank of every interface; each group is
+    timed into its load with its cell's limit beside it."""
+    from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays, logic_groups
+    from taalas_flow.rom.liberty import PdkLiberty
+    from taalas_flow.toolchain import require_tool
+
+    pdk, *_rest, folded = memory
+    lib = PdkLiberty(pdk, "tt")
+    loads = {n: LogicLoad(**v) for n, v in folded.metrics["logic_loads"].items()}
+    rf = pdk.data["regfile"]
+    sel = lib.capacitance(rf["select_cell"], "A")
+    for p in PLAN.bank.ports:
+        for k in range(2):
+            on = [c for c in range(PLAN.columns) if PLAN.column_lines(c)[0] == k]
+            ld = loads[f"SH_{p}_{k}"]
+            assert ld.pins_pf == pytest.approx(len(on) * sel, rel=1e-6), (p, k)
+            assert ld.wire_pf > 0 and ld.elmore_ns() > 0
+    # all of a net's wire is in its load: the bus line and every stripe's own
+    for n, ld in loads.items():
+        assert ld.load_pf >= ld.bus_pf + ld.far_load_pf - 1e-9, n
+        assert ld.elmore_ns() > 0, n
+    # nothing the logic drives is missed: read enables, column lines, repeater enables
+    assert {re.sub(r"_\d+_?$", "", n) for n in loads} >= {
+        f"{g}_{p}" for g in ("RE", "SH", "SL", "SOFF") for p in PLAN.bank.ports}
+    assert all(ld.cell and ld.load_pf > 0 for ld in loads.values())
+    sta = require_tool("sta", "timing")
+    timed = logic_delays(sta, pdk, loads, "tt", tmp_path)
+    assert set(timed) == {g for g, _c, _p in logic_groups(loads)}
+    for g, r in timed.items():
+        cells = {c for gg, c, _p in logic_groups(loads) if gg == g}
+        assert r["cell"] in cells and r["ns"] > r["wire_ns"] > 0, g
+        limit = re.search(r"max_capacitance : ([\d.]+)", lib.pin(r["cell"], r["pin"]))
+        assert r["max_cap_pf"] == pytest.approx(float(limit.group(1))), g
 
 
 def test_stripe_clock_drivers_take_the_banks_off_the_memory_clock(memory, bare) -> None:
