@@ -66,12 +66,10 @@ class TaalasFlow(SequentialFlow):
          "delay) and reports the clock that bounds, but the wiring inside the ROM ports, "
          "the memory logic's decode before its last cell, the read-repeater enable and the "
          "clock's skew between blocks are in no sum, and hold across blocks is bounded for "
-         "the memory's write inputs only; the memory logic's column lines and write "
-         "enables, and the read bus, drive loads past their cells' max_capacitance (the "
-         "report's signoff table); the core's setup target is not closed (the report "
-         "gives the clock it runs at); FEOL DRC of the whole chip (each block's FEOL is "
-         "checked on its own or on a tile) and LVS of the full ROM macros (per run a whole "
-         "macro tile is LVS-checked); "
-         "I/O pads",
+         "the memory's write inputs only; the memory's read bus drives loads past its "
+         "cell's max_capacitance (the report's signoff table); the core's setup target "
+         "is not closed (the report gives the clock it runs at); FEOL DRC of the whole "
+         "chip (each block's FEOL is checked on its own or on a tile) and LVS of the full "
+         "ROM macros (per run a whole macro tile is LVS-checked); I/O pads",
          "issue 6"),
     ]

@@ -14,7 +14,10 @@ from taalas_flow.pdk import load_pdk
 def synthesise(
     verilog: list[Path], top: str, pdk_name: str, pdk_root: Path | None, clock_period: float,
     clock_port: str, runs: Path, tag: str | None, layout: bool = False,
+    extra_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`extra_config`: LibreLane variables on top of the PDK's synthesis defaults (a block
+    whose outputs drive known loads, say)."""
     from taalas_flow.flows import TaalasLogic, TaalasSynth
 
     stages = ["synthesis", "timing"] + (["layout", "signoff"] if layout else [])
@@ -29,6 +32,7 @@ def synthesise(
         # The RTL instantiates no cells; the PDK's flattened cell models use UDPs Verilator
         # cannot resolve.
         "LINTER_INCLUDE_PDK_MODELS": False,
+        **(extra_config or {}),
     })
     tag = tag or f"synth-{top}-{pdk_name}"
     flow = TaalasLogic if layout else TaalasSynth

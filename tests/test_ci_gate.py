@@ -50,3 +50,17 @@ def test_ci_missing_baseline(cli, tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "baseline not found: nope.json" in r.stderr
     assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_runtime_counts_a_resumed_stage_once(tmp_path: Path) -> None:
+    """A run resumed with --from keeps the superseded attempt's directory: its time is not
+    the run's."""
+    from taalas_flow.ci_gate import run_metrics
+
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "metrics.json").write_text("{}")
+    for name, t in (("01-taalas-a", "00:00:10.0"), ("02-taalas-b", "00:01:00.0"),
+                    ("03-taalas-b", "00:00:50.0")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "runtime.txt").write_text(t)
+    assert run_metrics(tmp_path)["taalas__flow__runtime_s"] == 60.0

@@ -65,7 +65,10 @@ def build_logic(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str, cloc
     dmem_v = render_dmem(plan, workdir / f"{name}_dmem.v", name, addr_bits, stripes)
     src = workdir / f"{module}.v"
     src.write_text(logic_source(dmem_v.read_text(), name))
-    res = synthesise([src], module, pdk.name, pdk.root, clock_ns, "clk", workdir, "logic")
+    # its outputs drive lines across the whole memory: ABC buffers them for that load
+    load_ff = float(pdk.data["regfile"]["logic_output_load_pf"]) * 1000.0
+    res = synthesise([src], module, pdk.name, pdk.root, clock_ns, "clk", workdir, "logic",
+                     extra_config={"OUTPUT_CAP_LOAD": load_ff, "SYNTH_ABC_BUFFERING": True})
     nl = Path(res["run_dir"]) / "final" / "nl" / f"{module}.nl.v"
     net = read_gate_netlist(nl, module, pdk.data["std_cell_library"] + "__")
     return build_block(pdk, net, module), net, nl

@@ -1,9 +1,10 @@
 """What the data memory's global logic drives inside the memory: its outputs (each bank's
 read enable into the stripe drivers, the predecoded column lines into every interface, the
 read repeaters' enables) leave stripe 0's left end and run up the folded memory's bus into
-the stripes. Yosys sized the logic's cells for its own clock and knew nothing of these nets,
+the stripes. The logic is synthesised to drive a load the PDK config guesses
+(`regfile.logic_output_load_pf`, regfile/logic.build_logic) before any of these nets exist,
 so each output's cell is checked here against its liberty max_capacitance and timed into
-its load (regfile/drivers.stage_delay), as the stripe drivers are.
+its load as drawn (regfile/drivers.stage_delay), as the stripe drivers are.
 
 A net as an RC tree from the logic: the bus line, then the stripe whose own wiring has the
 most resistance. Its Elmore delay takes all the load past the bus line at the bus line's
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, cdl_names
@@ -46,7 +48,8 @@ class LogicLoad:
 
 def logic_outputs(logic: BlockLayout, net_of) -> list[str]:
     """The memory nets the logic's outputs are on (`net_of`: its pin, CDL spelling, to the
-    net, regfile/array.logic_net). A block's outputs are its pins off its left edge."""
+    net, regfile/array.logic_net). A block laid out by flow/pnr has its inputs on its left
+    edge and its outputs on its right."""
     spell = cdl_names(sorted(logic.ports))
     return sorted({net_of(spell[p]) for p, (x, _y) in logic.ports.items() if x != 0.0})
 
@@ -86,18 +89,16 @@ def logic_groups(loads: dict[str, LogicLoad]) -> dict[tuple[str, str, str], list
 
 
 def logic_delays(sta: str, pdk: PdkConfig, loads: dict[str, LogicLoad], corner: str,
-                 workdir) -> dict[str, dict]:
+                 workdir: Path) -> dict[str, dict]:
     """Per group of the logic's outputs, its cells into their loads (stage_delay per cell
     of the group): `ns` the slowest, `earliest_ns` the fastest, and `cell`, `pin`,
     `load_pf`, `max_cap_pf` those of the cell loaded closest to (or furthest past) its
     limit."""
-    from pathlib import Path
-
     from taalas_flow.regfile.drivers import stage_delay
 
     out: dict[str, dict] = {}
     for (group, cell, pin), lds in logic_groups(loads).items():
-        r = {**stage_delay(sta, pdk, cell, pin, lds, corner, Path(workdir) / f"{group}_{cell}"),
+        r = {**stage_delay(sta, pdk, cell, pin, lds, corner, workdir / f"{group}_{cell}"),
              "cell": cell, "pin": pin}
         if group in out:
             prev = out[group]
