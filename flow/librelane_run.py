@@ -84,12 +84,31 @@ def _failed_step_log(run_dir: Path) -> Path | None:
     return None
 
 
+def resume_state_file(run_dir: Path, step_ids: list[str], frm: str) -> Path | None:
+    """The state_out.json a run resumed at step `frm` starts from: that of the last finished
+    step directory of a step before `frm` in the flow. LibreLane itself takes the newest
+    state_out.json anywhere under the run directory, which after a step that ran a nested
+    flow (our synthesis of a block) and then failed or was stopped is the nested flow's, and
+    the resumed step then misses the views only the outer flow had. None: no such step
+    (a resume from the first step, or an id the flow does not have: LibreLane decides)."""
+    from librelane.common import slugify
+
+    if frm not in step_ids or not run_dir.is_dir():
+        return None
+    before = {slugify(i) for i in step_ids[:step_ids.index(frm)]}
+    for d in reversed(_step_dirs(run_dir)):
+        if d.name.split("-", 1)[-1] in before and (d / "state_out.json").is_file():
+            return d / "state_out.json"
+    return None
+
+
 def run_flow(
     flow_cls: type, config: dict[str, Any], pdk: PdkConfig, runs_parent: Path, tag: str,
     *, last_run: bool = False, frm: str | None = None, overwrite: bool = True,
 ) -> tuple[Any, Path]:
     """Start a Flow; return (final state, run dir). Failures become ToolError."""
     from librelane.flows import FlowError, FlowException
+    from librelane.state import State
 
     put_yosys_shim_on_path()
     runs_parent.mkdir(parents=True, exist_ok=True)
@@ -98,8 +117,11 @@ def run_flow(
         scl=pdk.data["std_cell_library"],
     )
     run_dir = runs_parent / "runs" / tag
+    resume = (resume_state_file(run_dir, [s.id for s in flow_cls.Steps], frm)
+              if frm and not overwrite else None)
     try:
-        state = flow.start(tag=tag, last_run=last_run, frm=frm, overwrite=overwrite)
+        state = flow.start(tag=tag, last_run=last_run, frm=frm, overwrite=overwrite,
+                           with_initial_state=State.loads(resume.read_text()) if resume else None)
     except TaalasFlowError as e:
         failed = _failed_step_dir(run_dir) if run_dir.is_dir() else None
         step = f" in {failed.name}" if failed else ""

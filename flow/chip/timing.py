@@ -15,9 +15,11 @@ Segments and where they come from:
   line out, OpenSTA) or write setup, and its read bus (regfile/read_bus: the column's
   tri-state cell into its stripe's bus and that bus's Elmore delay to the stripe's
   repeater, then the repeater into the global bus and its Elmore delay to the read
-  registers), the lines its global logic drives across it (regfile/logic_loads: a read's
-  or the write's column lines, the write enables; the logic's last cell into the line and
-  the line's Elmore delay), all at tt, so at ss they are short of the truth, which keeps
+  registers), the lines its global logic drives across it (a read's or the write's column
+  lines, the write enables, the read repeaters' enables: the logic's decode into the line,
+  regfile/logic_timing, OpenSTA on the whole logic, and the line's Elmore delay,
+  regfile/logic_loads) and the read registers' capture (the logic's gate before them and
+  their setup, the same STA), all at tt, so at ss they are short of the truth, which keeps
   the sum a lower bound (though each stage's own figure, its worst cell delay plus its
   worst Elmore delay, bounds that stage from above, and past a cell's max_capacitance it
   is OpenSTA's extrapolation: regfile/drivers.max_cap_violations); a write is credited
@@ -30,12 +32,10 @@ Segments and where they come from:
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
 an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
-macros), the data memory's periphery (the global logic's decode before the last cell of
-each line it drives, the interfaces' select nand and write-enable and3, the repeaters'
-enable, the logic's gate before its read registers, the wire from its read registers to
-its pins, the banks' own wire resistance past the stripe's channel), and the skew of the
-chip's clock between blocks (each block's own tree is timed from its clock pin; the chip's
-clock net to the pins is not).
+macros), the data memory's periphery (the wire from its read registers to its pins, the
+banks' own wire resistance past the stripe's channel), and the skew of the chip's clock
+between blocks (each block's own tree is timed from its clock pin; the chip's clock net to
+the pins is not).
 
 Hold across blocks is bounded for the memory's writes only (memory_write_hold): its banks'
 clock arrives late through the stripe's clock driver, so the bank's own hold slack is not
@@ -79,7 +79,8 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      bank_write_ns: float | None = None,
                      read_bus: dict[str, float] | None = None,
                      memory_clock_ns: float | None = None,
-                     memory_lines: dict[str, tuple[str, float]] | None = None
+                     memory_lines: dict[str, dict[str, float]] | None = None,
+                     repeater_enable: dict[str, dict[str, float]] | None = None,
                      ) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
@@ -97,9 +98,13 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     bank has on top of the period (so subtracted from its path). `memory_lines`: per core
     port whose value the memory's global logic decodes onto a line across the memory
     (ra_addr, rb_addr: a read port's column lines; wa: the write column lines; we: the
-    banks' write enables), that line as (name, ns: the logic's last cell into it and its
-    wire, regfile/logic_loads.py); a read's column line enables its column's interface
-    onto the read bus, so its path ends with `read_bus`, a write's with the bank's setup."""
+    banks' write enables), that line's segments ({name: ns}: the logic's decode into it and
+    its wire, regfile/logic_timing.py, then the interface gate it enables); a read's column
+    line enables its column's interface onto the read bus, so its path ends with
+    `read_bus`, a write's with the bank's setup.
+    `repeater_enable`: per read address port (ra_addr, rb_addr), the segments from the
+    memory's pin to the read registers of its stripe repeaters' enable (the logic's decode
+    onto the enable line, the line, the repeater into the global bus, the capture)."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     lines = memory_lines or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
@@ -142,10 +147,15 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {})}
         if f"{port}_addr" in lines and f"{port}_addr" in out:
-            line, ns = lines[f"{port}_addr"]
             seg[f"core -> data memory {port} column select"] = {
-                "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"), line: ns,
+                "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
+                **lines[f"{port}_addr"],
                 **(read_bus or {})}
+
+        if f"{port}_addr" in (repeater_enable or {}) and f"{port}_addr" in out:
+            seg[f"core -> data memory {port} read repeater enable"] = {
+                "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
+                **repeater_enable[f"{port}_addr"]}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):
@@ -157,9 +167,8 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns})}
         for port, what in (("wa", "column select"), ("we", "enable")):
             if port in lines and port in out:
-                line, ns = lines[port]
                 seg[f"core -> data memory write {what}"] = {
-                    "core to pin": out[port], **wire(port), line: ns,
+                    "core to pin": out[port], **wire(port), **lines[port],
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns})}

@@ -75,10 +75,7 @@ class PinLoads:
 
     @cache  # noqa: B019
     def max_cap(self, cell: str, pin: str) -> float:
-        m = re.search(r"\bmax_capacitance : ([\d.eE+-]+)", self.lib.pin(self.short(cell), pin))
-        if not m:
-            raise PdkError(f"{self.lib.path}: {cell}.{pin} has no max_capacitance")
-        return float(m.group(1))
+        return self.lib.max_capacitance(self.short(cell), pin)
 
 
 @dataclass(frozen=True)

@@ -300,8 +300,8 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
                       wires=ch.wires, cuts=ch.cuts)
     blk.net_pf = wire_tables(pdk, blk, column, iface,
                              *(b for b in (logic, drivers, repeaters) if b))
-    # the drivers' outputs and the stripe's read bus are its own nets: their wire is part
-    # of what drives them
-    blk.net_pf[name].update({n: net_rc(pdk, blk, n)[1] for n in blk.wires
-                             if n.startswith((DRIVEN, LOCAL))})
+    # the stripe's own nets (the drivers' outputs, its read bus, the banks' write enables,
+    # a logic output only this stripe uses): their wire is part of what drives them
+    own = blk.net_pf[name]
+    own.update({n: net_rc(pdk, blk, n)[1] for n in blk.wires if n not in own})
     return blk

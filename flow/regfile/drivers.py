@@ -26,7 +26,6 @@ from pathlib import Path
 
 import jinja2
 
-from taalas_flow.errors import PdkError
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, build_block
 from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist
@@ -193,6 +192,20 @@ def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
     return stripe_loads(pdk, walk, lib, stripes, lambda n: n.startswith(DRIVEN))
 
 
+# What an interface drives: each bank's write enable up its column (c<k>_WE_<bank>, a stripe
+# net) and, inside the interface, a read port's select into its bus cells' enables.
+WRITE_ENABLE = re.compile(r"c\d+_WE_\d+_?")
+SELECT = re.compile(r"en_([A-Z])_b")
+
+
+def interface_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout],
+                    interface: BlockLayout) -> dict[str, dict[str, DriverLoad]]:
+    """{block: {net: load}} of the interfaces' outputs (stripe_loads): every write-enable
+    net of every stripe, and the interface's own select nets."""
+    return {**stripe_loads(pdk, walk, lib, stripes, WRITE_ENABLE.fullmatch),
+            **stripe_loads(pdk, walk, lib, [interface], SELECT.fullmatch)}
+
+
 def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[DriverLoad]]:
     """Loads by the memory input they carry (ra_addr, wd, RE_A, ...), every stripe and bit."""
     out: dict[str, list[DriverLoad]] = {}
@@ -221,11 +234,8 @@ def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corn
     wire = max(ld.elmore_ns() for ld in loads)
     early = cell_delay(sta, pdk, cell, pin, corner, workdir,
                        min(ld.load_pf for ld in loads), earliest=True)
-    limit = re.search(r"\bmax_capacitance : ([\d.eE+-]+)", PdkLiberty(pdk, corner).pin(cell, pin))
-    if not limit:
-        raise PdkError(f"{pdk.liberty(corner)}: {cell}.{pin} has no max_capacitance")
     return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire,
-            "earliest_ns": early, "max_cap_pf": float(limit.group(1))}
+            "earliest_ns": early, "max_cap_pf": PdkLiberty(pdk, corner).max_capacitance(cell, pin)}
 
 
 def max_cap_violations(stages: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:

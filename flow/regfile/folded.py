@@ -25,7 +25,7 @@ from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry
 from taalas_flow.pnr.parasitics import wire_tables
 from taalas_flow.regfile.array import POWER, build_array, logic_net
-from taalas_flow.regfile.drivers import driver_loads
+from taalas_flow.regfile.drivers import driver_loads, interface_loads
 from taalas_flow.regfile.logic_loads import logic_loads, logic_outputs
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
 from taalas_flow.regfile.read_bus import bus_loads, local_loads
@@ -171,6 +171,9 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
             if not ENGINE_PORT.fullmatch(n)]
     blk.metrics["logic_loads"] = {
         n: asdict(ld) for n, ld in logic_loads(pdk, blk, parts, outs, walk, lib).items()}
+    blk.metrics["interface_loads"] = {
+        s: {n: asdict(ld) for n, ld in by.items()}
+        for s, by in interface_loads(pdk, walk, lib, parts, iface).items()}
     if drivers is not None:
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}

@@ -27,7 +27,8 @@ def render_interface(pdk: PdkConfig, plan: MemoryPlan, out: Path, name: str) -> 
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     out.write_text(env.get_template("dmem_interface.v.j2").render(
         name=name, banks=plan.column_banks, width=plan.width, ports=plan.bank.ports,
-        bus_cell=rf["bus_cell"], select_cell=rf["select_cell"]))
+        bus_cell=rf["bus_cell"], select_cell=rf["select_cell"],
+        we_cell=rf["write_enable_cell"]))
     return out
 
 

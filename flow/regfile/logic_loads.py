@@ -72,10 +72,10 @@ def logic_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout],
         bus_r, bus_c = net_rc(pdk, memory, n)
         # the memory's own wiring tables hold its ports only: its bus line once, either way
         wire += bus_c - walk.net_pf.get(memory.name, {}).get(n, 0.0)
-        far = max((s for s in stripes if n in s.wires), key=lambda s: net_rc(pdk, s, n)[0],
-                  default=None)
-        far_r, far_c = net_rc(pdk, far, n) if far else (0.0, 0.0)
-        far_load = sum(walk.meets(far.name, n, lib)) if far else 0.0
+        # the stripe whose own wiring of the net is the most resistive (its rc and name)
+        far_r, far_c, far = max(((*net_rc(pdk, s, n), s.name) for s in stripes if n in s.wires),
+                                default=(0.0, 0.0, None))
+        far_load = sum(walk.meets(far, n, lib)) if far else 0.0
         out[n] = LogicLoad(drv[0], drv[1], pins, wire, bus_r, bus_c, far_r, far_c, far_load)
     return out
 

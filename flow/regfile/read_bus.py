@@ -19,9 +19,9 @@ The global bus bit as an RC tree, from the stripe farthest from the logic: its s
 into all the rest of the net, then the bus line into what hangs off it (the other stripes'
 wiring, spread along it, count half; the logic's inputs at its end, whole). Every stripe's
 wiring is taken whole, which overstates the resistance to any one driver. Not in it: the
-logic's gate between the bus and the read register, and the register's setup (both in the
-synthesised logic block), and the repeaters' enable (decoded by the logic from the read
-address while the bank reads)."""
+logic's gate between the bus and the read register, and the register's setup, and the
+repeaters' enable, decoded by the logic from the read address while the bank reads (all
+three from OpenSTA on the whole logic, regfile/logic_timing.py)."""
 
 from __future__ import annotations
 

@@ -115,8 +115,8 @@ def _signoff(m: dict) -> list[list]:
             "taalas__lvs__dmem_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
             f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells"),
-        row("Data memory's stripe drivers, logic outputs and read bus: loads within their "
-            "cells' liberty max_capacitance (tt)", "taalas__dmem__max_cap_violations", zero,
+        row("Data memory's stripe drivers, logic and interface outputs and read bus: loads within "
+            "their cells' liberty max_capacitance (tt)", "taalas__dmem__max_cap_violations", zero,
             _over_max_cap(m)),
         row("DRC, chip (every block placed and wired), wiring layers",
             "taalas__drc__chip_beol__count", zero,
@@ -342,8 +342,11 @@ def _interblock_table(d: RunData) -> list[str]:
             "OpenSTA into "
             "its load, the wire's Elmore delay), the driving cell's unloaded delay and each "
             "chip wire's Elmore delay (its resistance and capacitance from the metal "
-            "drawn). The wiring inside the ROM ports, the memory's predecoders, column "
-            "select and read-repeater enable, and clock skew between blocks are not in the "
+            "drawn). The memory's global logic is timed whole by OpenSTA "
+            "(its wiring's SPEF, each output loaded by its line): its decode onto the column "
+            "lines, write enables and read-repeater enables, and its read registers' "
+            "capture. The wiring inside the ROM ports, the memory interfaces' select gates "
+            "(nand, and3), and clock skew between blocks are not in the "
             "sums.</p>",
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"]),
             *_write_hold_table(d)]

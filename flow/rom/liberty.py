@@ -87,6 +87,13 @@ class PdkLiberty:
         m = re.search(r"\bcapacitance : ([\d.eE+-]+)", self.pin(short, pin))
         return float(m.group(1))
 
+    def max_capacitance(self, short: str, pin: str) -> float:
+        """An output pin's limit: past it the cell's delay tables end."""
+        m = re.search(r"\bmax_capacitance : ([\d.eE+-]+)", self.pin(short, pin))
+        if not m:
+            raise PdkError(f"{self.path}: {short}.{pin} has no max_capacitance")
+        return float(m.group(1))
+
     def timings(self, short: str, pin: str) -> list[str]:
         p = self.pin(short, pin)
         out, i = [], p.find("timing ()")

@@ -148,6 +148,7 @@ class DataMemory(Step):
         from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
         from taalas_flow.regfile.drivers import (
+            WRITE_ENABLE,
             DriverLoad,
             build_drivers,
             build_repeaters,
@@ -155,6 +156,7 @@ class DataMemory(Step):
             driver_module,
             max_cap_violations,
             repeater_module,
+            stage_delay,
         )
         from taalas_flow.regfile.equivalence import simulate_memory
         from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
@@ -162,6 +164,7 @@ class DataMemory(Step):
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.logic import build_logic
         from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays
+        from taalas_flow.regfile.logic_timing import logic_timing
         from taalas_flow.regfile.read_bus import BusLoad, bus_delay, local_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
@@ -238,10 +241,24 @@ class DataMemory(Step):
         bus = bus_delay(sta, pdk,
                         {n: BusLoad(**v) for n, v in array.metrics["read_bus"].items()}, "tt",
                         d / "sta_read_bus", str(rf["read_repeater_cell"]))
-        logic_out = logic_delays(sta, pdk, {n: LogicLoad(**v) for n, v
-                                            in array.metrics["logic_loads"].items()},
-                                 "tt", d / "sta_logic_out")
+        line_loads = {n: LogicLoad(**v) for n, v in array.metrics["logic_loads"].items()}
+        logic_out = logic_delays(sta, pdk, line_loads, "tt", d / "sta_logic_out")
+        # the whole logic into those loads: each line's decode, and the read registers' capture
+        logic_t = logic_timing(sta, pdk, plan, logic, logic_net, logic_nl, line_loads,
+                               float(self.config["TAALAS_CLOCK_PERIOD"]), d / "sta_logic", "tt")
+        # the interfaces' outputs: each bank's write enable, each read port's select
+        iface_loads = [(n, DriverLoad(**v)) for by in array.metrics["interface_loads"].values()
+                       for n, v in by.items()]
+        iface_out = {"write_enable": stage_delay(
+            sta, pdk, str(rf["write_enable_cell"]), "X",
+            [ld for n, ld in iface_loads if WRITE_ENABLE.fullmatch(n)], "tt",
+            d / "sta_write_enable")}
+        for p in shape.ports:
+            iface_out[f"select_{p.lower()}"] = stage_delay(
+                sta, pdk, str(rf["select_cell"]), "Y",
+                [ld for n, ld in iface_loads if n == f"en_{p}_b"], "tt", d / f"sta_select_{p}")
         stages = {**{f"drive_{g.lower()}": v for g, v in drive.items()},
+                  **iface_out,
                   **{f"logic_{g.lower()}": v for g, v in logic_out.items()},
                   "read_local": local, "read_bus": bus}
         over = max_cap_violations(stages)
@@ -282,6 +299,8 @@ class DataMemory(Step):
             "taalas__dmem__read_local_pf": local["load_pf"],
             "taalas__dmem__read_bus_ns": bus["ns"],
             "taalas__dmem__read_bus_pf": bus["load_pf"],
+            **{f"taalas__dmem__{k}_ns": v["ns"] for k, v in iface_out.items()},
+            **{f"taalas__dmem__{k}_pf": v["load_pf"] for k, v in iface_out.items()},
             **{f"taalas__dmem__drive_{g.lower()}_ns": v["ns"] for g, v in drive.items()},
             **{f"taalas__dmem__drive_{g.lower()}_pf": v["load_pf"] for g, v in drive.items()},
             **{f"taalas__dmem__drive_{g.lower()}_earliest_ns": v["earliest_ns"]
@@ -289,6 +308,11 @@ class DataMemory(Step):
             **{f"taalas__dmem__logic_{g.lower()}_ns": v["ns"] for g, v in logic_out.items()},
             **{f"taalas__dmem__logic_{g.lower()}_pf": v["load_pf"]
                for g, v in logic_out.items()},
+            # a line whole: the logic's decode into its load, then the line's Elmore delay
+            **{f"taalas__dmem__logic_{g.lower()}_line_ns": logic_t["out_ns"][g] + v["wire_ns"]
+               for g, v in logic_out.items() if g in logic_t["out_ns"]},
+            **{f"taalas__dmem__read_capture_{b[2:].lower()}_ns": v
+               for b, v in logic_t["capture_ns"].items()},
             **{f"taalas__dmem__{k}_max_cap_pf": v["max_cap_pf"] for k, v in stages.items()},
             "taalas__dmem__max_cap_violations": len(over),
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
@@ -319,7 +343,7 @@ class DataMemory(Step):
                                **drivers.metrics, "delay_tt": drive},
                    "repeaters": {"gds": rep_gds.name, "cell": rf["read_repeater_cell"],
                                  **repeaters.metrics},
-                   "logic_outputs": {"delay_tt": logic_out},
+                   "logic_outputs": {"delay_tt": logic_out, "logic_sta_tt": logic_t},
                    "read_bus": {"stripe": {"cell": rf["bus_cell"], "delay_tt": local},
                                 "global": {"cell": rf["read_repeater_cell"], "delay_tt": bus}},
                    "interface_simulation": {"compared": if_compared,
@@ -412,10 +436,17 @@ class ChipTop(Step):
         memory_drive = {p: (drive_cell, v) for p in ("ra_addr", "rb_addr", "wa", "wd")
                         if (v := dmem(f"drive_{p}_ns")) is not None}
         rf = pdk.data["regfile"]
+        repeater = (f"repeater ({rf['read_repeater_cell']}) and global read bus to the read "
+                    "register (tt)")
         read_bus = {label: v for label, metric in (
             (f"stripe read bus ({rf['bus_cell']}) to its repeater (tt)", "read_local_ns"),
-            (f"repeater ({rf['read_repeater_cell']}) and global read bus to the read register"
-             " (tt)", "read_bus_ns")) if (v := dmem(metric)) is not None}
+            (repeater, "read_bus_ns")) if (v := dmem(metric)) is not None}
+        # the logic's gate before its read registers and their setup, the slower port's
+        capture = {}
+        if got := [v for p in ("a", "b") if (v := dmem(f"read_capture_{p}_ns")) is not None]:
+            capture = {"read register: the logic's gate and setup, less its clock latency (tt)":
+                       max(got)}
+        read_bus.update(capture)
         # the bank's write inputs' setup, timed at the same period as the core
         bank_setup = dmem("bank_setup_ws_ns")
         bank_write = None if bank_setup is None else period - bank_setup
@@ -426,20 +457,39 @@ class ChipTop(Step):
         data_early = {p: v for p in ("wa", "wd")
                       if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
         # the lines the memory's global logic drives across it, per core port decoded
-        # onto them: the slowest line of each
-        lines = {}
+        # onto them: the slowest line of each, as the logic's decode into it and its wire
+        # (a data-memory step from before that timing gives the last cell and wire)
+        def line(g: str) -> tuple[str, float] | None:
+            if (v := dmem(f"logic_{g}_line_ns")) is not None:
+                return f"memory logic's decode and {g.upper()} line (tt)", v
+            if (v := dmem(f"logic_{g}_ns")) is not None:
+                return f"memory logic's {g.upper()} line: last cell and wire (tt)", v
+            return None
+
+        # then the interface gate the line enables: a read port's select, a bank's write enable
+        gate = {port: {f"interface {what} ({cell}) into its load (tt)": v}
+                if (v := dmem(metric)) is not None else {}
+                for port, what, cell, metric in (
+                    ("ra_addr", "select", rf["select_cell"], "select_a_ns"),
+                    ("rb_addr", "select", rf["select_cell"], "select_b_ns"),
+                    ("wa", "write enable", rf["write_enable_cell"], "write_enable_ns"),
+                    ("we", "write enable", rf["write_enable_cell"], "write_enable_ns"))}
+        lines, enable = {}, {}
         for port, groups in (("ra_addr", ("sh_a", "sl_a")), ("rb_addr", ("sh_b", "sl_b")),
                              ("wa", ("sh_w", "sl_w")), ("we", ("web",))):
-            got = [(g, v) for g in groups if (v := dmem(f"logic_{g}_ns")) is not None]
-            if got:
-                g, v = max(got, key=lambda gv: gv[1])
-                lines[port] = (f"memory logic's {g.upper()} line: last cell and wire (tt)", v)
+            if found := [lv for g in groups if (lv := line(g)) is not None]:
+                slow = max(found, key=lambda lv: lv[1])
+                lines[port] = {slow[0]: slow[1], **gate[port]}
+        # a stripe's repeaters enabled by the logic's SOFF line: the repeater on from there
+        for port, g in (("ra_addr", "soff_a"), ("rb_addr", "soff_b")):
+            if (lv := line(g)) is not None and repeater in read_bus:
+                enable[port] = {lv[0]: lv[1], repeater: read_bus[repeater], **capture}
         interblock, write_hold = {}, {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, clock_early, lines)
+                bank_write, read_bus, clock_early, lines, enable)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:

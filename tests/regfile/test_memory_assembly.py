@@ -443,3 +443,71 @@ def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, bare,
                                          for n, ld in by.items()}
                                      for s, by in local.items()}, "tt", tmp_path / "heavier")
     assert 0 < lt["cell_ns"] < heavier["cell_ns"] and 0 < lt["wire_ns"] < heavier["wire_ns"]
+
+
+def test_logic_is_timed_whole_into_the_lines_it_drives(memory, tmp_path) -> None:
+    """OpenSTA on the whole logic, each output loaded by its line: a line's decode takes
+    longer than its last cell alone into the same load and grows with the load; the read
+    registers' capture is a gate and a setup."""
+    from dataclasses import replace
+
+    from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays
+    from taalas_flow.regfile.logic_timing import logic_port_nets, logic_timing, port_loads
+    from taalas_flow.toolchain import require_tool
+
+    pdk, d, *_rest, folded = memory
+    # the fixture's folded logic again (synthesis and layout are deterministic)
+    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "flogic_timed", "tf", 20.0,
+                                    stripes=stripe_columns(PLAN, 2))
+    loads = {n: LogicLoad(**v) for n, v in folded.metrics["logic_loads"].items()}
+    set_on = port_loads(pdk, PLAN, logic, loads)
+    nets = logic_port_nets(PLAN, logic)
+    assert set_on and all(0 < c <= loads[nets[p]].load_pf for p, c in set_on.items())
+    assert {nets[p] for p in set_on} == set(loads)       # every line is loaded, once
+    sta = require_tool("sta", "timing")
+    t = logic_timing(sta, pdk, PLAN, logic, lnet, lsrc, loads, 20.0, tmp_path / "as_drawn")
+    last = logic_delays(sta, pdk, loads, "tt", tmp_path / "last")
+    assert set(last) <= set(t["out_ns"])
+    for g, r in last.items():
+        assert t["out_ns"][g] > r["cell_ns"], g
+    heavier = {n: replace(ld, pins_pf=ld.pins_pf + 0.5) for n, ld in loads.items()}
+    t2 = logic_timing(sta, pdk, PLAN, logic, lnet, lsrc, heavier, 20.0, tmp_path / "heavier")
+    for g in last:
+        assert t2["out_ns"][g] > t["out_ns"][g], g
+    assert set(t["capture_ns"]) == {f"G_{p}" for p in PLAN.bank.ports}
+    # a gate and a flop's setup, less the register's clock latency through the logic's own
+    # clock wiring (the clock is propagated from the logic's pin): near zero, not a period
+    assert all(-1.0 < v < 2.0 for v in t["capture_ns"].values()), t["capture_ns"]
+
+
+def test_interface_outputs_are_measured_into_their_loads(memory, tmp_path) -> None:
+    """Each bank's write enable runs from its interface's and3 up the column to the bank (one
+    per bank of every column, in one stripe); each read port's select drives every bus cell's
+    enable of its interface; both are timed against their cell's limit."""
+    from taalas_flow.regfile.drivers import DriverLoad, stage_delay
+    from taalas_flow.rom.liberty import PdkLiberty
+    from taalas_flow.toolchain import require_tool
+
+    pdk, *_rest, folded = memory
+    lib = PdkLiberty(pdk, "tt")
+    rf = pdk.data["regfile"]
+    loads = {(s, n): DriverLoad(**v) for s, by in folded.metrics["interface_loads"].items()
+             for n, v in by.items()}
+    we = {n: ld for (_s, n), ld in loads.items() if "_WE_" in n}
+    assert sorted(we) == sorted(f"c{c}_WE_{k}" for c in range(PLAN.columns)
+                                for k in range(PLAN.column_banks))
+    # the bank's write enable enters through its hold cells: one cell input per net
+    for n, ld in we.items():
+        assert ld.pins_pf == pytest.approx(lib.capacitance(rf["hold_cell"], "A"), rel=1e-6), n
+    # its wire is the stripe's (interface to column) and the column's (up to the bank)
+    for n, ld in we.items():
+        assert ld.wire_pf > ld.stripe_pf > 0, n
+    for p in PLAN.bank.ports:
+        [sel] = [ld for (_s, n), ld in loads.items() if n == f"en_{p}_b"]
+        assert sel.pins_pf == pytest.approx(
+            PLAN.width * lib.capacitance(rf["bus_cell"], "TE_B"), rel=1e-6), p
+    sta = require_tool("sta", "timing")
+    t = stage_delay(sta, pdk, rf["write_enable_cell"], "X", list(we.values()), "tt", tmp_path)
+    assert t["load_pf"] == max(ld.load_pf for ld in we.values()) and t["ns"] > 0
+    assert t["max_cap_pf"] == lib.max_capacitance(rf["write_enable_cell"], "X")
+

@@ -55,3 +55,18 @@ report_checks -to u0/A0 -digits 3
                          capture_output=True, text=True, timeout=120).stdout
     setups = [float(v) for v in re.findall(r"(-?[\d.]+)\s+[\d.]+\s+library setup time", out)]
     assert setups == pytest.approx([-t.setup_pre_ns, -t.setup_addr_ns], abs=1e-3), out
+
+
+def test_pdk_liberty_reads_an_output_pins_max_capacitance(pdk) -> None:
+    from taalas_flow.errors import PdkError
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    tt, ss = PdkLiberty(pdk, "tt"), PdkLiberty(pdk, "ss")
+    text = tt.pin("ebufn_8", "Z")
+    assert tt.max_capacitance("ebufn_8", "Z") == float(
+        re.search(r"max_capacitance : ([\d.]+)", text).group(1))
+    # a stronger cell of the same function may drive more; each corner has its own table
+    assert tt.max_capacitance("buf_16", "X") > tt.max_capacitance("buf_1", "X")
+    assert ss.max_capacitance("buf_1", "X") > 0
+    with pytest.raises(PdkError, match="buf_1.A has no max_capacitance"):
+        tt.max_capacitance("buf_1", "A")                 # an input pin has none
