@@ -33,7 +33,7 @@ from taalas_flow.regfile.drivers import (
     repeater_module,
 )
 from taalas_flow.regfile.equivalence import simulate_memory
-from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
+from taalas_flow.regfile.folded import build_folded, default_stripes
 from taalas_flow.regfile.interface import build_interface, interface_module
 from taalas_flow.regfile.layout import build_bank
 from taalas_flow.regfile.logic import build_logic
@@ -107,11 +107,11 @@ def memory_rows(pdk, plan, addr_bits: int, work: Path) -> dict:
     ifn = interface_module(plan, "taalas_engine_rf")
     iface, inet, isrc = build_interface(pdk, plan, work / "mem_if", ifn, col.width)
     k = default_stripes(pdk, plan, col, iface)
-    # the logic decodes one read-repeater enable per stripe: one logic per arrangement
+    # one logic per arrangement (two names in one netlist set)
     logic1, lnet1, lsrc1 = build_logic(pdk, plan, work / "mem_logic1", "taalas_engine1",
-                                       CLOCK_NS, addr_bits, stripe_columns(plan, 1))
+                                       CLOCK_NS, addr_bits)
     logic, lnet, lsrc = build_logic(pdk, plan, work / "mem_logic", "taalas_engine", CLOCK_NS,
-                                    addr_bits, stripe_columns(plan, k))
+                                    addr_bits)
     drn = driver_module(plan, "taalas_engine_rf")
     # shaped for the folded memory (the flow's); the one-stripe memory reuses them
     drv, dnet, dsrc = build_drivers(pdk, plan, work / "mem_drv", drn, iface.height, k)

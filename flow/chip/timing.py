@@ -80,7 +80,6 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      read_bus: dict[str, float] | None = None,
                      memory_clock_ns: float | None = None,
                      memory_lines: dict[str, dict[str, float]] | None = None,
-                     repeater_enable: dict[str, dict[str, float]] | None = None,
                      ) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
@@ -92,19 +91,17 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     (regfile/drivers.driver_delays); `bank_write_ns`: how long before the clock edge a
     bank's write inputs must arrive (the period less the bank's setup slack at them);
     `read_bus`: the memory's read bus from a column's interface to the read registers, as
-    segments {name: ns} (regfile/read_bus.py: the stripe's bus, then its repeater and the
-    global bus); `memory_clock_ns`: the earliest the memory's stripe clock drivers bring the
-    clock to a bank (regfile/drivers.stage_delay's earliest_ns), which a write into the
-    bank has on top of the period (so subtracted from its path). `memory_lines`: per core
-    port whose value the memory's global logic decodes onto a line across the memory
-    (ra_addr, rb_addr: a read port's column lines; wa: the write column lines; we: the
-    banks' write enables), that line's segments ({name: ns}: the logic's decode into it and
-    its wire, regfile/logic_timing.py, then the interface gate it enables); a read's column
+    segments {name: ns} (regfile/read_bus.py: the stripe's chain, then the stripes' links,
+    then the read registers' capture); `memory_clock_ns`: the earliest the memory's stripe
+    clock drivers bring the clock to a bank (regfile/drivers.stage_delay's earliest_ns),
+    which a write into the bank has on top of the period (so subtracted from its path).
+    `memory_lines`: per core port whose value the memory's global logic decodes onto a
+    line across the memory (ra_addr, rb_addr: a read port's column lines; wa: the write
+    column lines; we: the banks' write enables), that line's segments ({name: ns}: the
+    logic's decode into it and its wire, regfile/logic_timing.py, then the interface gate
+    it enables); a read's column
     line enables its column's interface onto the read bus, so its path ends with
-    `read_bus`, a write's with the bank's setup.
-    `repeater_enable`: per read address port (ra_addr, rb_addr), the segments from the
-    memory's pin to the read registers of its stripe repeaters' enable (the logic's decode
-    onto the enable line, the line, the repeater into the global bus, the capture)."""
+    `read_bus`, a write's with the bank's setup."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     lines = memory_lines or {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
@@ -151,11 +148,6 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **lines[f"{port}_addr"],
                 **(read_bus or {})}
-
-        if f"{port}_addr" in (repeater_enable or {}) and f"{port}_addr" in out:
-            seg[f"core -> data memory {port} read repeater enable"] = {
-                "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
-                **repeater_enable[f"{port}_addr"]}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):

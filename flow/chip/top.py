@@ -53,13 +53,20 @@ def _rename_cells(block: BlockLayout, prefix: str) -> tuple[list[gdstk.Cell], st
     from the ROM macros' device-level cells of the same names; its CDL to match."""
     top = next(c for c in block.lib.cells if c.name == block.name)
     # every cell object the top reaches: a block assembled in memory may reference copies
-    # that are not in its library (same name, deduplicated there)
-    reached = [top, *top.dependencies(True), *block.lib.cells]
+    # that are not in its library (same name, deduplicated there), and gdstk's
+    # dependencies() gives one object per name, so the references are walked by object
+    reached, todo, seen = [], [top, *block.lib.cells], set()
+    while todo:
+        cell = todo.pop()
+        if id(cell) in seen:
+            continue
+        seen.add(id(cell))
+        reached.append(cell)
+        todo.extend(r.cell for r in cell.references if isinstance(r.cell, gdstk.Cell))
     for cell in reached:
         if cell.name.startswith(STD_PREFIX):
             cell.name = prefix + cell.name
-    unique = list({id(c): c for c in reached}.values())
-    return unique, re.sub(r"\b" + STD_PREFIX, prefix + STD_PREFIX, block.cdl)
+    return reached, re.sub(r"\b" + STD_PREFIX, prefix + STD_PREFIX, block.cdl)
 
 
 def build_chip(pdk: PdkConfig, core: BlockLayout, dmem: BlockLayout,

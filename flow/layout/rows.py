@@ -69,9 +69,9 @@ class Placement:
         return ys
 
     def _has_devices(self, name: str) -> bool:
-        """Tap and fill cells hold no transistors; LVS sees nothing of them, so the
-        netlist leaves them out."""
-        return any(line.startswith("M") for line in self.lib.cdl_subckt(name).splitlines())
+        """Cells without a transistor (tap, fill, tie: StdCellLibrary.has_devices) are left
+        out of the netlist, as LVS sees nothing of them."""
+        return self.lib.has_devices(name)
 
     def cdl_instances(self) -> list[str]:
         lines = []
@@ -81,6 +81,12 @@ class Placement:
             nets = [p.conns.get(port, BULK.get(port)) for port in p.cell.ports]
             lines.append(f"X{p.inst} {' '.join(nets)} {p.cell.name}")
         return lines
+
+    def tie_nets(self) -> dict[str, str]:
+        """{net: rail} of the nets a tie cell's output drives: LVS extracts the tie cell's
+        shorts as wires, so to it these nets are the rail."""
+        return {p.conns[pin]: rail for p in self.placed
+                for pin, rail in self.lib.rail_shorts(p.cell.name).items() if pin in p.conns}
 
     def cdl_subckts(self) -> list[str]:
         return [self.lib.cdl_subckt(n) for n in sorted(self.cells) if self._has_devices(n)]

@@ -106,9 +106,30 @@ class StdCellLibrary:
             if not m:
                 raise InputError(f"cell {name} is not in the standard-cell CDL")
             # KLayout's netlist reader takes numeric parameters only (`topography=normal` is
-            # not).
-            self._subckts[name] = re.sub(r"\s+\w+=[A-Za-z]\w*", "", m.group(0))
+            # not), and no resistor without a value: the tie cell's outputs are `short`s to
+            # its rails, kept as comments (rail_shorts reads them).
+            text = re.sub(r"\s+\w+=[A-Za-z]\w*", "", m.group(0))
+            self._subckts[name] = re.sub(r"^([rR]\S*\s+\S+\s+\S+\s+short)\s*$", r"* \1",
+                                         text, flags=re.M)
         return self._subckts[name]
+
+    def rail_shorts(self, short: str) -> dict[str, str]:
+        """{output pin: the rail it is shorted to} of a tie cell (conb_1: LO to VGND, HI to
+        VPWR), empty for any other cell."""
+        out = {}
+        for m in re.finditer(r"^\* [rR]\S*\s+(\S+)\s+(\S+)\s+short$", self.cdl_subckt(short),
+                             re.M):
+            a, b = m.groups()
+            pin, rail = (b, a) if a in ("VGND", "VPWR") else (a, b)
+            out[pin] = rail
+        return out
+
+    def has_devices(self, short: str) -> bool:
+        """Whether the cell holds a transistor. Tap and fill cells hold none, and the tie
+        cell (conb_1) only its outputs' shorts to its rails, which the PDK's LVS deck
+        extracts as wires: LVS sees none of them as a device, so netlists leave them out
+        (a tie cell's outputs are its rails: rail_shorts)."""
+        return any(ln.startswith("M") for ln in self.cdl_subckt(short).splitlines())
 
     def pin_point(self, short: str, pin: str, y: float | None = None) -> tuple[float, float]:
         """A point for a contact on `pin`: the centre of its largest li1 rectangle, or, when y

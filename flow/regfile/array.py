@@ -14,13 +14,16 @@ its wiring columns on either side; the channel; the columns; rails (VPWR, VGND).
 - an interface's pins are reached by a met4 column from the track down to the pin's y and met3
   across to the interface's edge; the columns sit on met4 tracks clear of the column's met4
   drops above them;
-- the global read bus G_<p>, the predecoded column lines SH_/SL_ and the write enables WEB
-  of the banks run the channel's full length and leave at its left end;
+- the predecoded column lines SH_/SL_ and the write enables WEB of the banks run the
+  channel's full length and leave at its left end;
 - with input drivers (regfile/drivers.py) under the channel's left end, the clock, word
   address, write data and read enables leave at the left end only as far as the drivers'
-  inputs; the drivers' outputs (nets `b_<input>`) run from there to the last column; with read
-  repeaters beside them the interfaces drive the stripe's read bus (`l_G_<p>_<bit>_`) into
-  the repeaters, whose outputs (G_<p>) leave at the left end.
+  inputs; the drivers' outputs (nets `b_<input>`) run from there to the last column;
+- the read chains: each interface's output runs to the next interface on its left, the
+  first one's (`l_G_<p>_<bit>_`) into the read repeaters beside the drivers, whose outputs
+  (G_<p> in the first stripe, U<s>_G_<p> in stripe s) and inputs from the stripe above
+  leave at the left end; the repeaters' tie cell (`l_ZERO`) ends the chains at the last
+  interface.
 
 The reference netlist for LVS comes from the same plan (which column gets which column
 lines), not from the drawing.
@@ -47,12 +50,14 @@ from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
 from taalas_flow.pnr.parasitics import net_rc, wire_tables
-from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, LOCAL, READ_BUS, driver_net
+from taalas_flow.regfile.drivers import BUFFERED_PIN, DRIVEN, LOCAL, ZERO, driver_net
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan, engine_name
 
 # A column's own ports (met2 pins, one per bank): build_column names them <port>_<bank>.
 COLUMN_OWN = re.compile(r"(WE|RE_[A-Z])_(\d+)")
 BIT_LINE = re.compile(r"RD_[A-Z]_\d+_")
+# A bank's write enable, from its column's interface up the column (column_net, interface_net).
+WRITE_ENABLE = re.compile(r"c\d+_WE_\d+_?")
 POWER = ("VGND", "VPWR", "VNB")
 
 
@@ -72,12 +77,9 @@ def column_net(c: int, pin: str, driven: bool = False) -> str:
 def logic_net(plan: MemoryPlan, pin: str) -> str:
     """The array net a pin (CDL spelling) of the memory's global logic (dmem_logic) is on:
     its address inputs are the high bits of the memory's address ports."""
-    m = re.fullmatch(r"(RE|SH|SL|SOFF)_([A-Z])_(\d+)_", pin)
+    m = re.fullmatch(r"(RE|SH|SL)_([A-Z])_(\d+)_", pin)
     if m:
         return f"{m.group(1)}_{m.group(2)}_{m.group(3)}"
-    m = re.fullmatch(r"SOFF_([A-Z])", pin)          # one stripe: a one-bit bus, spelled bare
-    if m:
-        return f"SOFF_{m.group(1)}_0"
     m = re.fullmatch(r"(wa|r[a-z])_hi_(\d+)_", pin)
     if m:
         base = "wa" if m.group(1) == "wa" else f"{m.group(1)}_addr"
@@ -85,11 +87,16 @@ def logic_net(plan: MemoryPlan, pin: str) -> str:
     return pin
 
 
-def interface_net(plan: MemoryPlan, c: int, pin: str, repeated: bool = False) -> str:
-    """The array net an interface's pin (CDL spelling) is on; `repeated`: the stripe has read
-    repeaters (regfile/drivers.py), so its interfaces drive the stripe's own read bus."""
-    if repeated and READ_BUS.fullmatch(pin):
-        return LOCAL + pin
+def interface_net(plan: MemoryPlan, c: int, pin: str, stripe: range) -> str:
+    """The array net an interface's pin (CDL spelling) is on, for column `c` of the stripe
+    holding columns `stripe`: its read chain's output G_<p> on the net the interface to its
+    left takes (c<c>_G_..., the stripe's l_G_... from its first column into the repeaters),
+    its chain input C_<p> on the next column's output (the stripe's ZERO at its last)."""
+    m = re.fullmatch(r"([CG])_([A-Z]_\d+_)", pin)
+    if m and m.group(1) == "G":
+        return chain_net(c, m.group(2), stripe)
+    if m:
+        return chain_net(c + 1, m.group(2), stripe) if c + 1 in stripe else ZERO
     hi, lo = plan.column_lines(c)
     m = re.fullmatch(r"S([HL])_([A-Z])", pin)
     if m:
@@ -100,6 +107,18 @@ def interface_net(plan: MemoryPlan, c: int, pin: str, repeated: bool = False) ->
     if re.fullmatch(r"RD_[A-Z]_\d+_", pin):
         return f"c{c}_{pin}"
     return pin
+
+
+def cdl_net(net: str) -> str:
+    """A net as the reference netlist spells it: the tie cell's output is the stripe's ZERO
+    in the drawing but VGND to LVS (the cell's output is a short to its ground rail, which
+    the PDK's LVS deck extracts as a wire, not a device)."""
+    return "VGND" if net == ZERO else net
+
+
+def chain_net(c: int, bit: str, stripe: range) -> str:
+    """The read chain's net out of column `c`'s interface for `bit` (A_3_): a stripe net."""
+    return f"{LOCAL}G_{bit}" if c == stripe.start else f"c{c}_G_{bit}"
 
 
 def _free_m4(g: TrackGeometry, start: float, step: float, stop: float, n: int,
@@ -118,8 +137,8 @@ def _free_m4(g: TrackGeometry, start: float, step: float, stop: float, n: int,
 def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
                 name: str, columns: range | None = None,
                 logic: BlockLayout | None = None, export: bool = False,
-                drivers: BlockLayout | None = None, repeaters: BlockLayout | None = None,
-                stripe: int = 0) -> BlockLayout:
+                drivers: BlockLayout | None = None, *, repeaters: BlockLayout,
+                stripe: int = 0, stripes: int = 1) -> BlockLayout:
     """`column` from build_column, `iface` from build_interface; `columns` (default: all of the
     plan's) are the plan's column indices this array holds, left to right. With `logic` (the
     memory's global logic laid out by build_block) at the left end, the block is the whole
@@ -127,9 +146,9 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     predecoded lines, bank selects and read bus are ports too (`export` keeps them ports
     with the logic, for a memory folded into several such blocks). With `drivers`
     (regfile/drivers.py) at the left end, after the logic, the columns' word address, write
-    data and read enables are that block's outputs, its inputs the memory's nets. With
-    `repeaters` after them, the interfaces drive the stripe's own read bus into those read
-    repeaters, enabled by the logic's line for stripe number `stripe`."""
+    data and read enables are that block's outputs, its inputs the memory's nets. The
+    `repeaters` (regfile/drivers.build_repeaters) after them end the stripe's read chains,
+    this array being stripe number `stripe` of `stripes` (driver_net)."""
     cols = list(columns if columns is not None else range(plan.columns))
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
@@ -174,8 +193,8 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     # columns on its left and its outputs' on its right.
     x_cols = x_left
     for blk, net_of in ((logic, lambda p: logic_net(plan, p)),
-                        (drivers, lambda p: driver_net(p, stripe)),
-                        (repeaters, lambda p: driver_net(p, stripe))):
+                        (drivers, lambda p: driver_net(p, stripe, stripes)),
+                        (repeaters, lambda p: driver_net(p, stripe, stripes))):
         if blk is None:
             continue
         n_in = sum(1 for x, _y in blk.ports.values() if x == 0.0)
@@ -184,7 +203,10 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         x_next = snap(xt + blk.width + 3 * gap + n_out * g.m4_pitch)
         place_under(blk, xt, net_of, [], x_cols, x_next - gap, "at the left end")
         x_cols = x_next
-    driven, repeated = drivers is not None, repeaters is not None
+    driven, span = drivers is not None, range(cols[0], cols[-1] + 1)
+    if cols != list(span):
+        raise InputError(f"{name}: columns {cols} are not consecutive",
+                         "a stripe's read chains run through consecutive columns")
 
     # Per column: where it sits, its drops, its interface and the interface's wiring columns.
     drops: list[tuple[str, float, str]] = []               # net, x, layer
@@ -199,7 +221,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             if lay == "met4":
                 blocked.append(snap(xc + px))
         xt = snap(xc + round((column.width - iface.width) / 2 / g.site) * g.site)
-        place_under(iface, xt, lambda p, ci=ci: interface_net(plan, ci, p, repeated), blocked,
+        place_under(iface, xt, lambda p, ci=ci: interface_net(plan, ci, p, span), blocked,
                     xc + g.m4_w, xc + column.width - g.m4_w, f"under column {ci}")
     local = {n for n in nets if re.match(r"c\d+_", n) or n.startswith((DRIVEN, LOCAL))}
     for n in set(nets) - local:
@@ -273,7 +295,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             p if p in POWER else column_net(ci, p, driven)
             for p in subckt_pins(subckts[column.name])) + f" {column.name}")
         lines.append(f"Xif{ci} " + " ".join(
-            p if p in POWER else interface_net(plan, ci, p, repeated)
+            p if p in POWER else cdl_net(interface_net(plan, ci, p, span))
             for p in subckt_pins(subckts[iface.name])) + f" {iface.name}")
     if logic is not None:
         lines.append("Xlogic " + " ".join(
@@ -281,12 +303,11 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
             for p in subckt_pins(subckts[logic.name])) + f" {logic.name}")
     if drivers is not None:
         lines.append("Xdrv " + " ".join(
-            p if p in POWER else driver_net(p, stripe)
+            p if p in POWER else driver_net(p, stripe, stripes)
             for p in subckt_pins(subckts[drivers.name])) + f" {drivers.name}")
-    if repeaters is not None:
-        lines.append("Xrep " + " ".join(
-            p if p in POWER else driver_net(p, stripe)
-            for p in subckt_pins(subckts[repeaters.name])) + f" {repeaters.name}")
+    lines.append("Xrep " + " ".join(
+        p if p in POWER else cdl_net(driver_net(p, stripe, stripes))
+        for p in subckt_pins(subckts[repeaters.name])) + f" {repeaters.name}")
     lines += [".ENDS", ""]
     metrics = {"columns": len(cols), "width_um": width, "height_um": height,
                "area_um2": width * height, "channel_tracks": ch.n_tracks,
@@ -295,7 +316,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
                "logic_height_um": logic.height if logic else 0.0,
                "interface_height_um": iface.height, "ports": len(ports),
                "drivers_width_um": drivers.width if drivers else 0.0,
-               "repeaters_width_um": repeaters.width if repeaters else 0.0}
+               "repeaters_width_um": repeaters.width}
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
                       wires=ch.wires, cuts=ch.cuts)
     blk.net_pf = wire_tables(pdk, blk, column, iface,

@@ -9,10 +9,10 @@ clock late by its delay: a write gains that time, and a write input's hold at th
 loses it (chip/timing.memory_write_hold).
 
 Beside them, the stripe's read repeaters (rtl_templates/dmem_repeaters.v.j2), the other
-direction: the stripe's interfaces drive its own read bus (nets `l_G_<p>_<bit>_`), and a
-tri-state repeater per bit drives the global bus G_<p> while the global logic's
-SOFF_<p>_<stripe> is low (the read column is in the stripe). Read timing is
-regfile/read_bus.py's.
+direction: the stripe's interfaces chain its read bits to its left end (nets
+`l_G_<p>_<bit>_` there), and an OR per bit merges them with the stripe above's (`U<s>_...`,
+the repeaters' output in stripe s) down to the first stripe, whose repeaters drive the global
+logic's read bus G_<p>. Read timing is regfile/read_bus.py's.
 
 The buffers' own delay is measured here too (driver_delays: the library cell into its
 stripe's load, and the stripe wire's Elmore delay), since it is part of every path into the
@@ -41,9 +41,14 @@ CLOCK = "clk"
 # The stripe's net a driver output is on: its input's net with this prefix.
 DRIVEN = "b_"
 # A bit of the memory's global read bus (G_<port>_<bit>_, CDL spelling), and the stripe's own
-# read bus (its interfaces' outputs, the repeaters' inputs): that net with this prefix.
+# read chain's left end (its first interface's output, the repeaters' input): that net with
+# this prefix.
 READ_BUS = re.compile(r"G_[A-Z]_\d+_")
 LOCAL = "l_"
+# A stripe's repeaters' output when it is not the first stripe: the stripe below's U_ input.
+STRIPE_LINK = "U{stripe}_"
+# The stripe's tie-low net (the repeaters' ZERO): the ends of its chains.
+ZERO = LOCAL + "ZERO"
 
 
 def driver_module(plan: MemoryPlan, prefix: str = "taalas_rf") -> str:
@@ -117,25 +122,28 @@ def build_repeaters(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str,
     """The read repeaters (dmem_repeaters.v.j2), rows chosen as build_drivers'."""
     workdir.mkdir(parents=True, exist_ok=True)
     src = _render("dmem_repeaters.v.j2", workdir / f"{name}.v", name=name,
-                  repeater=pdk.data["regfile"]["read_repeater_cell"], ports=plan.bank.ports,
-                  width=plan.width)
+                  repeater=pdk.data["regfile"]["read_repeater_cell"],
+                  tie=pdk.data["regfile"]["tie_cell"], ports=plan.bank.ports, width=plan.width)
     return _build_rows(pdk, src, name, max_height, stripes)
 
 
-def driver_net(pin: str, stripe: int = 0) -> str:
-    """The memory net a pin (CDL spelling) of stripe `stripe`'s drivers or repeaters is on:
-    a driver input (I_WA_3_) on the memory's own net (wa_3_, RE_A_0 as the global logic names
-    it), its output on that name with the DRIVEN prefix; a repeater's input (L_A_3_) on the
-    stripe's read bus (l_G_A_3_), its output on the global one (G_A_3_), its enable (OFF_A) on
-    the logic's line for this stripe (SOFF_A_<stripe>)."""
-    m = re.fullmatch(r"OFF_([A-Z])", pin)
+def driver_net(pin: str, stripe: int = 0, stripes: int = 1) -> str:
+    """The memory net a pin (CDL spelling) of stripe `stripe`'s (of `stripes`) drivers or
+    repeaters is on: a driver input (I_WA_3_) on the memory's own net (wa_3_, RE_A_0 as the
+    global logic names it), its output on that name with the DRIVEN prefix; a repeater's
+    input L_A_3_ on the stripe's chain end (l_G_A_3_), its input U_A_3_ on the stripe above's
+    output (U<stripe + 1>_G_A_3_; the stripe's ZERO in the last stripe), its output on the
+    global read bus G_A_3_ in the first stripe and on U<stripe>_G_A_3_ in the others."""
+    if pin == "ZERO":
+        return ZERO
+    m = re.fullmatch(r"([LU])_([A-Z]_\d+_)", pin)
+    if m and m.group(1) == "L":
+        return f"{LOCAL}G_{m.group(2)}"
     if m:
-        return f"SOFF_{m.group(1)}_{stripe}"
-    m = re.fullmatch(r"L_([A-Z]_\d+_)", pin)
-    if m:
-        return f"{LOCAL}G_{m.group(1)}"
+        return (ZERO if stripe + 1 >= stripes
+                else STRIPE_LINK.format(stripe=stripe + 1) + f"G_{m.group(2)}")
     if READ_BUS.fullmatch(pin):
-        return pin
+        return pin if stripe == 0 else STRIPE_LINK.format(stripe=stripe) + pin
     inp = pin.startswith("I_")
     p = pin[2:] if inp else pin
     m = re.fullmatch(r"(RE_[A-Z])_(\d+)_", p)
@@ -146,7 +154,7 @@ def driver_net(pin: str, stripe: int = 0) -> str:
 @dataclass(frozen=True)
 class DriverLoad:
     """What one driver output meets in its stripe (also what a stripe's read bus meets:
-    regfile/read_bus.local_loads)."""
+    regfile/read_bus.chain_loads)."""
     pins_pf: float           # cell inputs (banks, at any depth)
     wire_pf: float           # every wire of the net: the stripe's channel and the banks' own
     stripe_ohm: float        # the stripe's channel wiring (the banks' own R is not counted)
@@ -192,16 +200,16 @@ def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
     return stripe_loads(pdk, walk, lib, stripes, lambda n: n.startswith(DRIVEN))
 
 
-# What an interface drives: each bank's write enable up its column (c<k>_WE_<bank>, a stripe
-# net) and, inside the interface, a read port's select into its bus cells' enables.
-WRITE_ENABLE = re.compile(r"c\d+_WE_\d+_?")
-SELECT = re.compile(r"en_([A-Z])_b")
+# Inside an interface, a read port's select into its chain links.
+SELECT = re.compile(r"sel_([A-Z])")
 
 
 def interface_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout],
                     interface: BlockLayout) -> dict[str, dict[str, DriverLoad]]:
     """{block: {net: load}} of the interfaces' outputs (stripe_loads): every write-enable
-    net of every stripe, and the interface's own select nets."""
+    net of every stripe (each bank's, up its column), and the interface's own select nets."""
+    from taalas_flow.regfile.array import WRITE_ENABLE  # array imports this module
+
     return {**stripe_loads(pdk, walk, lib, stripes, WRITE_ENABLE.fullmatch),
             **stripe_loads(pdk, walk, lib, [interface], SELECT.fullmatch)}
 
@@ -217,23 +225,24 @@ def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[Dri
 
 
 def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corner: str,
-                workdir: Path) -> dict[str, float]:
+                workdir: Path, from_pin: str | None = None) -> dict[str, float]:
     """A cell driving a wire, over several loads (each with load_pf and elmore_ns()): the
     cell's delay into the largest load (OpenSTA on the library cell, steps/sta.cell_delay)
     plus the largest Elmore delay. The two worst cases may be different loads, so this
     bounds them from above. `earliest_ns` bounds them from below: the cell's shortest delay
     into the smallest load, with no wire (a column next to the driver). `max_cap_pf` is the
     pin's liberty max_capacitance at `corner`: past it the cell's tables end, and its delay
-    into `load_pf` is OpenSTA's extrapolation (max_cap_violations)."""
+    into `load_pf` is OpenSTA's extrapolation (max_cap_violations). `from_pin`: the cell's
+    delays from that input only."""
     from taalas_flow.rom.liberty import PdkLiberty
     from taalas_flow.steps.sta import cell_delay
 
     workdir.mkdir(parents=True, exist_ok=True)
     worst = max(ld.load_pf for ld in loads)
-    buf = cell_delay(sta, pdk, cell, pin, corner, workdir, worst)
+    buf = cell_delay(sta, pdk, cell, pin, corner, workdir, worst, from_pin=from_pin)
     wire = max(ld.elmore_ns() for ld in loads)
     early = cell_delay(sta, pdk, cell, pin, corner, workdir,
-                       min(ld.load_pf for ld in loads), earliest=True)
+                       min(ld.load_pf for ld in loads), earliest=True, from_pin=from_pin)
     return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire,
             "earliest_ns": early, "max_cap_pf": PdkLiberty(pdk, corner).max_capacitance(cell, pin)}
 

@@ -19,6 +19,7 @@ from taalas_flow.regfile.memory import MemoryPlan
 from taalas_flow.regfile.simulate import _icarus
 
 POWER = {"VGND", "VPWR", "VNB", "VPB"}
+RAIL = {"VGND": "supply0", "VNB": "supply0", "VPWR": "supply1", "VPB": "supply1"}
 
 
 def _instance_line(line: str) -> tuple[str, list[str], str]:
@@ -57,7 +58,9 @@ def structural_verilog(cdl: str, top: str, modules: dict[str, GateNetlist]) -> s
             nets |= {c for c, p in zip(conns, subckt_pins(subs[sub]), strict=True)
                      if p not in POWER}
         decl = [f"  inout {p};" for p in pins]
-        decl += [f"  wire {n};" for n in sorted(nets - set(pins))]
+        # a cell input on a rail (the chains' ends, on the tie cell's output: see
+        # regfile/array.cdl_net) reads the rail's level
+        decl += [f"  {RAIL.get(n, 'wire')} {n};" for n in sorted(nets - set(pins))]
         out.append(f"module {name} ({', '.join(pins)});\n" + "\n".join(decl + body)
                    + "\nendmodule\n")
 

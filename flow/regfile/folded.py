@@ -11,24 +11,22 @@ per layer: met3 stubs at the stripes' distinct pin heights, met4 lines at distin
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict
 
 import gdstk
 
 from taalas_flow.chip.rom_port import via_array, via_enclosure
 from taalas_flow.chip.wires import CdlDrivers
-from taalas_flow.errors import InputError
 from taalas_flow.layout.cdl import merge_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, TrackGeometry
 from taalas_flow.pnr.parasitics import wire_tables
-from taalas_flow.regfile.array import POWER, build_array, logic_net
+from taalas_flow.regfile.array import POWER, build_array
 from taalas_flow.regfile.drivers import driver_loads, interface_loads
-from taalas_flow.regfile.logic_loads import logic_loads, logic_outputs
+from taalas_flow.regfile.logic_loads import logic_loads, logic_outputs, logic_port_nets
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
-from taalas_flow.regfile.read_bus import bus_loads, local_loads
+from taalas_flow.regfile.read_bus import chain_loads, link_loads
 from taalas_flow.rom.liberty import PdkLiberty
 
 
@@ -53,30 +51,19 @@ def default_stripes(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout,
 
 def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: BlockLayout,
                  logic: BlockLayout, name: str, stripes: int,
-                 drivers: BlockLayout | None = None, repeaters: BlockLayout | None = None
+                 drivers: BlockLayout | None = None, *, repeaters: BlockLayout
                  ) -> BlockLayout:
     """`drivers` (regfile/drivers.py): each stripe re-drives its inputs with a copy;
-    `repeaters`: each stripe repeats its read bus onto the global one, and the logic must
-    then have been built for these stripes (build_logic's `stripes`,
-    stripe_columns(plan, stripes))."""
+    `repeaters`: each stripe's, ending its read chains and linking them to the stripe
+    below's (regfile/read_bus.py)."""
     columns = stripe_columns(plan, stripes)
-    if repeaters is not None:
-        # a stripe without its enable would leave its repeaters' TE_B floating, which LVS
-        # (the reference has the same hole) would not see
-        enables = {p for p in logic.ports for q in plan.bank.ports
-                   if re.fullmatch(rf"SOFF_{q}(\[\d+\])?", p)}
-        if len(enables) != len(columns) * len(plan.bank.ports):
-            raise InputError(f"{name}: the memory's logic {logic.name} has {len(enables)} "
-                             f"read-repeater enables for {len(columns)} stripes of "
-                             f"{len(plan.bank.ports)} read ports",
-                             "build the logic with stripes=stripe_columns(plan, stripes)")
     c = pdk.data["chip"]
     g = TrackGeometry.of(pdk)
     margin, ring_w, rail_w, gap = (float(c[k]) for k in ("edge_margin", "ring_w", "rail_w",
                                                           "gap"))
     parts = [build_array(pdk, plan, column, iface, f"{name}_s{s}", cols,
                          logic=logic if s == 0 else None, export=True, drivers=drivers,
-                         repeaters=repeaters, stripe=s)
+                         repeaters=repeaters, stripe=s, stripes=len(columns))
              for s, cols in enumerate(columns)]
 
     # Bus lines: every net at the edge of two stripes or more, and the memory's ports (those
@@ -165,9 +152,13 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     blk.net_pf = wire_tables(pdk, blk, *parts)
     # what the read bus and the drivers' outputs meet, from one walk of the memory's CDL
     walk, lib = CdlDrivers(pdk, blk.cdl, blk.net_pf), PdkLiberty(pdk, "tt")
-    blk.metrics["read_bus"] = {n: asdict(ld)
-                               for n, ld in bus_loads(pdk, blk, parts, walk, lib).items()}
-    outs = [n for n in logic_outputs(logic, lambda p: logic_net(plan, p))
+    blk.metrics["read_links"] = {n: asdict(ld)
+                                 for n, ld in link_loads(pdk, blk, parts, walk, lib).items()}
+    blk.metrics["read_chain"] = {
+        s: {n: asdict(ld) for n, ld in by.items()}
+        for s, by in chain_loads(pdk, walk, lib, parts).items()}
+    blk.metrics["chain_links"] = max(len(cols) for cols in columns)
+    outs = [n for n in logic_outputs(logic, logic_port_nets(plan, logic))
             if not ENGINE_PORT.fullmatch(n)]
     blk.metrics["logic_loads"] = {
         n: asdict(ld) for n, ld in logic_loads(pdk, blk, parts, outs, walk, lib).items()}
@@ -178,8 +169,4 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}
             for s, by in driver_loads(pdk, walk, lib, parts).items()}
-    if repeaters is not None:
-        blk.metrics["read_local"] = {
-            s: {n: asdict(ld) for n, ld in by.items()}
-            for s, by in local_loads(pdk, walk, lib, parts).items()}
     return blk

@@ -1,8 +1,8 @@
 """The interface tile under each column of the data memory (rtl_templates/dmem_interface.v.j2):
-the column's write enables decoded from the global predecoded column lines, and the tri-state
-drivers that put the column's read bit lines on the memory's global read bus. It is the
-column's only logic, so the memory's wiring between columns is a bus and not a multiplexer
-tree."""
+the column's write enables decoded from the global predecoded column lines, and its links of
+the stripe's read chains (the column's read bits when it is selected, or the chain from the
+column to its right). It is the column's only logic, so the memory's wiring between columns
+is a chain of short nets, each from one interface to the next, and not a multiplexer tree."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def render_interface(pdk: PdkConfig, plan: MemoryPlan, out: Path, name: str) -> 
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     out.write_text(env.get_template("dmem_interface.v.j2").render(
         name=name, banks=plan.column_banks, width=plan.width, ports=plan.bank.ports,
-        bus_cell=rf["bus_cell"], select_cell=rf["select_cell"],
+        chain_cell=rf["chain_cell"], select_cell=rf["select_cell"],
         we_cell=rf["write_enable_cell"]))
     return out
 

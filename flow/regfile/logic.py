@@ -16,32 +16,27 @@ from taalas_flow.regfile.memory import MemoryPlan
 from taalas_flow.resources import rtl_templates_dir
 
 
-def dmem_params(plan: MemoryPlan, name: str, addr_bits: int,
-                stripes: list[range] | None = None) -> dict:
+def dmem_params(plan: MemoryPlan, name: str, addr_bits: int) -> dict:
     """What dmem.v.j2 needs: the plan's geometry and which column lines select each column
-    (the same `column_lines` the layout's reference netlist is built from). `stripes`: the
-    layout's stripes of columns (regfile/folded.stripe_columns), for whose read repeaters the
-    global logic then decodes an enable each (SOFF); the engine's RTL has none."""
+    (the same `column_lines` the layout's reference netlist is built from)."""
     hi, lo = plan.column_line_counts
     return dict(name=name, bank=plan.bank.module(f"{name}_rf"), depth=plan.depth,
                 width=plan.width, banks=plan.banks, columns=plan.columns,
                 column_banks=plan.column_banks, bank_words=plan.bank_words,
                 wb=plan.word_bits, sb=plan.select_bits, daw=addr_bits,
                 col_lo_bits=plan.column_lo_bits, col_hi=hi, col_lo=lo,
-                lines=[plan.column_lines(c) for c in range(plan.columns)],
-                stripes=[(r.start, r.stop) for r in stripes or []])
+                lines=[plan.column_lines(c) for c in range(plan.columns)])
 
 
 def address_bits(plan: MemoryPlan) -> int:
     return max(1, math.ceil(math.log2(max(plan.depth, 2))))
 
 
-def render_dmem(plan: MemoryPlan, out: Path, name: str, addr_bits: int | None = None,
-                stripes: list[range] | None = None) -> Path:
+def render_dmem(plan: MemoryPlan, out: Path, name: str, addr_bits: int | None = None) -> Path:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(rtl_templates_dir())),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     out.write_text(env.get_template("dmem.v.j2").render(
-        **dmem_params(plan, name, addr_bits or address_bits(plan), stripes)))
+        **dmem_params(plan, name, addr_bits or address_bits(plan))))
     return out
 
 
@@ -53,22 +48,22 @@ def logic_source(dmem_verilog: str, name: str) -> str:
 
 
 def build_logic(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str, clock_ns: float,
-                addr_bits: int | None = None, stripes: list[range] | None = None
-                ) -> tuple[BlockLayout, GateNetlist, Path]:
+                addr_bits: int | None = None) -> tuple[BlockLayout, GateNetlist, Path]:
     """Render, synthesise (LibreLane Yosys) and lay out `<name>_dmem_logic`: (layout,
-    gate netlist, its file). `stripes` as for dmem_params: a memory with read repeaters
-    (regfile/drivers.py) needs them."""
+    gate netlist, its file)."""
     from taalas_flow.synth import synthesise
 
     workdir.mkdir(parents=True, exist_ok=True)
     module = f"{name}_dmem_logic"
-    dmem_v = render_dmem(plan, workdir / f"{name}_dmem.v", name, addr_bits, stripes)
+    dmem_v = render_dmem(plan, workdir / f"{name}_dmem.v", name, addr_bits)
     src = workdir / f"{module}.v"
     src.write_text(logic_source(dmem_v.read_text(), name))
     # its outputs drive lines across the whole memory: ABC buffers them for that load
-    load_ff = float(pdk.data["regfile"]["logic_output_load_pf"]) * 1000.0
+    rf = pdk.data["regfile"]
+    load_ff = float(rf["logic_output_load_pf"]) * 1000.0
     res = synthesise([src], module, pdk.name, pdk.root, clock_ns, "clk", workdir, "logic",
-                     extra_config={"OUTPUT_CAP_LOAD": load_ff, "SYNTH_ABC_BUFFERING": True})
+                     extra_config={"OUTPUT_CAP_LOAD": load_ff, "SYNTH_ABC_BUFFERING": True,
+                                   "EXTRA_EXCLUDED_CELLS": list(rf["logic_excluded_cells"])})
     nl = Path(res["run_dir"]) / "final" / "nl" / f"{module}.nl.v"
     net = read_gate_netlist(nl, module, pdk.data["std_cell_library"] + "__")
     return build_block(pdk, net, module), net, nl

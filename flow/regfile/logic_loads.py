@@ -19,8 +19,9 @@ from pathlib import Path
 
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, cdl_names
+from taalas_flow.regfile.memory import MemoryPlan
 
-# A logic output's group: its net without the bit index (SH_A_3 -> SH_A, SOFF_B_2 -> SOFF_B).
+# A logic output's group: its net without the bit index (SH_A_3 -> SH_A, RE_B_2 -> RE_B).
 GROUP = re.compile(r"_\d+_?$")
 
 
@@ -46,12 +47,19 @@ class LogicLoad:
                 + self.far_ohm * (self.far_pf / 2 + self.far_load_pf - self.far_pf)) * 1e-3
 
 
-def logic_outputs(logic: BlockLayout, net_of) -> list[str]:
-    """The memory nets the logic's outputs are on (`net_of`: its pin, CDL spelling, to the
-    net, regfile/array.logic_net). A block laid out by flow/pnr has its inputs on its left
-    edge and its outputs on its right."""
+def logic_port_nets(plan: MemoryPlan, logic: BlockLayout) -> dict[str, str]:
+    """{the logic's port as its gate netlist spells it (`SH_A[3]`): the memory net it is on
+    (regfile/array.logic_net of its CDL spelling)}."""
+    from taalas_flow.regfile.array import logic_net
+
     spell = cdl_names(sorted(logic.ports))
-    return sorted({net_of(spell[p]) for p, (x, _y) in logic.ports.items() if x != 0.0})
+    return {p: logic_net(plan, spell[p]) for p in logic.ports}
+
+
+def logic_outputs(logic: BlockLayout, port_nets: dict[str, str]) -> list[str]:
+    """The memory nets the logic's outputs are on (`port_nets`: logic_port_nets). A block
+    laid out by flow/pnr has its inputs on its left edge and its outputs on its right."""
+    return sorted({port_nets[p] for p, (x, _y) in logic.ports.items() if x != 0.0})
 
 
 def logic_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout],

@@ -24,21 +24,15 @@ from pathlib import Path
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, cdl_names
 from taalas_flow.pnr.netlist import GateNetlist
-from taalas_flow.regfile.array import logic_net
-from taalas_flow.regfile.logic_loads import LogicLoad
+from taalas_flow.regfile.logic_loads import LogicLoad, logic_port_nets
 from taalas_flow.regfile.memory import MemoryPlan
-
-
-def logic_port_nets(plan: MemoryPlan, logic: BlockLayout) -> dict[str, str]:
-    """{the logic's port as its gate netlist spells it (`SH_A[3]`): the memory net it is on}."""
-    spell = cdl_names(sorted(logic.ports))
-    return {p: logic_net(plan, spell[p]) for p in logic.ports}
 
 
 def port_loads(pdk: PdkConfig, plan: MemoryPlan, logic: BlockLayout,
                loads: dict[str, LogicLoad]) -> dict[str, float]:
     """pF to set on each output port of the logic: its line's whole load less the logic's own
-    wire of the net (in the SPEF already)."""
+    wire of the net (in the SPEF already, by the net's name inside the logic: the port's CDL
+    spelling)."""
     from taalas_flow.pnr.parasitics import port_wire_pf
 
     own = port_wire_pf(pdk, logic)
@@ -51,7 +45,7 @@ def logic_timing(sta: str, pdk: PdkConfig, plan: MemoryPlan, logic: BlockLayout,
                  net: GateNetlist, netlist: Path, loads: dict[str, LogicLoad], period: float,
                  workdir: Path, corner: str = "tt") -> dict[str, dict[str, float]]:
     """`out_ns` {output bus: ns after the clock edge its worst bit settles; for a line (SH_A,
-    WEB, SOFF_B, ...) with the inputs launched at the edge, its decode; for the read data,
+    WEB, RE_B, ...) with the inputs launched at the edge, its decode; for the read data,
     the register's clock to the pin} and `capture_ns` {read bus (G_A, G_B): ns before the
     edge it must arrive}, at `corner` (steps/sta.port_timing on the logic)."""
     from taalas_flow.pnr.parasitics import write_spef

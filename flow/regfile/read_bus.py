@@ -1,27 +1,24 @@
 """The data memory's read bus as the timing of a read sees it: after a bank has put a word on
-its column's bit lines, the column's interface drives it (one tri-state cell per bit,
-pdk_configs `regfile.bus_cell`) onto the read bus.
+its column's bit lines, it reaches the read registers through two chains of gates, each gate
+driving one short net, so none is loaded past its cell's liberty max_capacitance (the
+tri-state bus this replaced was 0.98 pF along a stripe, past every tri-state cell of
+sky130_fd_sc_hd):
 
-With read repeaters (regfile/drivers.py) that is two stages:
+- the stripe's chain (chain_loads): each column's interface puts its selected bits on the
+  chain coming from its right (`regfile.chain_cell`, and-or); a link is one interface's
+  output into the next interface's input, the first column's into the stripe's repeaters
+  (`l_G_<p>_<bit>_`). The farthest column's bits pass every link of the stripe;
+- the stripes' chain (link_loads): the repeaters (`regfile.read_repeater_cell`, or) of
+  stripe s merge its chain with stripe s + 1's repeaters' output (`U<s+1>_G_<p>_<bit>_`, up
+  the folded memory's bus between the two stripes), the first stripe's into the global
+  logic's read bus G_<p>. The last stripe's bits pass every stripe's repeaters.
 
-- the stripe's own bus (`l_G_<p>_<bit>_`, local_loads): one line along the stripe's channel
-  from the interface farthest from the repeaters to them at its left end, with the other
-  interfaces' wiring spread along it; the Elmore delay of a line driven from one end into
-  loads spread evenly along it is regfile/drivers.DriverLoad's by symmetry (the repeater's
-  input, at the line's end, is spread with the rest: a few fF short);
-- the global bus G_<p> (bus_loads): the repeater (`regfile.read_repeater_cell`) drives it up
-  the folded memory's bus to the read registers in the global logic (stripe 0's left end).
-
-Without them (a memory built without drivers) the interfaces drive G_<p> directly, along
-every stripe's channel, and bus_loads is the only stage.
-
-The global bus bit as an RC tree, from the stripe farthest from the logic: its stripe's wiring
-into all the rest of the net, then the bus line into what hangs off it (the other stripes'
-wiring, spread along it, count half; the logic's inputs at its end, whole). Every stripe's
-wiring is taken whole, which overstates the resistance to any one driver. Not in it: the
-logic's gate between the bus and the read register, and the register's setup, and the
-repeaters' enable, decoded by the logic from the read address while the bank reads (all
-three from OpenSTA on the whole logic, regfile/logic_timing.py)."""
+Each chain is timed as its first link, from the cell's worst input, then every other link
+from the chain's input (CHAIN_IN, LINK_IN: the and-or's B1, the or's B), each link as the
+worst (regfile/drivers.stage_delay: the cell into the largest link load, plus the largest
+link's Elmore delay), a bound from above. Not in it: the logic's gate between the bus and
+the read register, and the register's setup (OpenSTA on the whole logic,
+regfile/logic_timing.py's capture)."""
 
 from __future__ import annotations
 
@@ -39,16 +36,22 @@ from taalas_flow.regfile.drivers import (
     stripe_loads,
 )
 
-STRIPE_BUS = re.compile(LOCAL + READ_BUS.pattern)
+# A link of a stripe's chain: an interface's output (c<k>_G_..., regfile/array.chain_net) or the
+# first one's into the repeaters (l_G_...).
+CHAIN_NET = re.compile(rf"(c\d+_|{LOCAL})" + READ_BUS.pattern)
+# A link between stripes: the repeaters' output (G_... in the first stripe, U<s>_G_... above).
+LINK_NET = re.compile(r"(U\d+_)?" + READ_BUS.pattern)
+# The cells' chain inputs (rtl_templates/dmem_interface.v.j2's C_<p>, dmem_repeaters.v.j2's U_<p>).
+CHAIN_IN, LINK_IN = "B1", "B"
 
 
 @dataclass(frozen=True)
 class BusLoad:
-    pins_pf: float           # cell inputs on the bit (the logic's)
-    wire_pf: float           # all of its wire: every stripe's track, the bus, the logic's own
-    far_ohm: float           # the longest stripe track
+    pins_pf: float           # cell inputs on the net
+    wire_pf: float           # all of its wire: each stripe's track, the bus line between them
+    far_ohm: float           # the most resistive stripe track of the net
     far_pf: float
-    bus_ohm: float           # the folded memory's bus line and stubs
+    bus_ohm: float           # the folded memory's bus line and stubs (0 within one stripe)
     bus_pf: float
 
     @property
@@ -56,52 +59,63 @@ class BusLoad:
         return self.pins_pf + self.wire_pf
 
     def elmore_ns(self) -> float:
-        """Farthest interface to the logic (ohm x pF = ps), as the module says."""
+        """Through the most resistive stripe track into all the rest of the net, then the bus
+        line into what hangs off it (the other stripes' wiring counts half, the pins whole):
+        from above, whichever end the driver is at (ohm x pF = ps)."""
         rest = self.load_pf - self.far_pf
         others = max(0.0, rest - self.bus_pf - self.pins_pf)
         return (self.far_ohm * (self.far_pf / 2 + rest)
                 + self.bus_ohm * (self.bus_pf / 2 + others / 2 + self.pins_pf)) * 1e-3
 
 
-def bus_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout], walk, lib
-              ) -> dict[str, BusLoad]:
-    """Per read-bus bit of a folded memory (build_folded): `walk` and `lib` as for
-    regfile.drivers.driver_loads."""
+def chain_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
+                ) -> dict[str, dict[str, DriverLoad]]:
+    """{stripe: {its chain link net: load}} (regfile.drivers.stripe_loads), `walk` and `lib`
+    as there."""
+    return stripe_loads(pdk, walk, lib, stripes, CHAIN_NET.fullmatch)
+
+
+def link_loads(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout], walk, lib
+               ) -> dict[str, BusLoad]:
+    """Per link between stripes of a folded memory (build_folded): the stripes' wiring of
+    the net and the memory's bus line between them, if any."""
     from taalas_flow.pnr.parasitics import net_rc
 
+    nets = sorted({n for s in stripes for n in s.wires if LINK_NET.fullmatch(n)})
     out = {}
-    for n in sorted(n for n in memory.wires if READ_BUS.fullmatch(n)):
+    for n in nets:
         pins, wire = 0.0, 0.0
         for s in stripes:
-            # each stripe's wire of the bit once (its net_pf), every cell input below it
-            p, w = walk.meets(s.name, n, lib)
-            pins, wire = pins + p, wire + w
-        # the logic block sits in stripe 0: its inputs are counted there
+            if n in s.wires:
+                p, w = walk.meets(s.name, n, lib)
+                pins, wire = pins + p, wire + w
         bus_r, bus_c = net_rc(pdk, memory, n)
         far_r, far_c = max(net_rc(pdk, s, n) for s in stripes if n in s.wires)
         out[n] = BusLoad(pins, wire + bus_c, far_r, far_c, bus_r, bus_c)
     return out
 
 
-def local_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
-                ) -> dict[str, dict[str, DriverLoad]]:
-    """{stripe: {its read-bus net: load}} of a memory with read repeaters
-    (regfile.drivers.stripe_loads; `taps`: the interfaces on the net)."""
-    return stripe_loads(pdk, walk, lib, stripes, STRIPE_BUS.fullmatch)
-
-
-def bus_delay(sta: str, pdk: PdkConfig, loads: dict[str, BusLoad], corner: str,
-              workdir: Path, cell: str | None = None) -> dict[str, float]:
-    """`cell` (default the interfaces' bus cell; the repeater's with repeaters), worst input
-    to Z, into the largest load of any bit, plus the largest Elmore delay of any bit
-    (regfile/drivers.stage_delay)."""
-    return stage_delay(sta, pdk, cell or str(pdk.data["regfile"]["bus_cell"]), "Z",
-                       list(loads.values()), corner, workdir)
-
-
-def local_delay(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
+def chain_delay(sta: str, pdk: PdkConfig, loads: list, cell: str, chain_in: str, links: int,
                 corner: str, workdir: Path) -> dict[str, float]:
-    """The interfaces' bus cell into the largest stripe read-bus load, plus the largest
-    Elmore delay, over every stripe and bit."""
-    return stage_delay(sta, pdk, str(pdk.data["regfile"]["bus_cell"]), "Z",
-                       [ld for by in loads.values() for ld in by.values()], corner, workdir)
+    """A chain of `links` links of `cell` (output X) over these link loads: stage_delay's
+    keys for its first link (from any input), `link_ns` any other's (from `chain_in`), `ns`
+    the whole chain's, `links`."""
+    first = stage_delay(sta, pdk, cell, "X", loads, corner, workdir)
+    link = stage_delay(sta, pdk, cell, "X", loads, corner, workdir, from_pin=chain_in)
+    return {**first, "first_ns": first["ns"], "link_ns": link["ns"],
+            "ns": first["ns"] + (links - 1) * link["ns"], "links": links}
+
+
+def stripe_chain_delay(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
+                       links: int, corner: str, workdir: Path) -> dict[str, float]:
+    """The stripes' chains: `links` is the most columns any stripe has."""
+    return chain_delay(sta, pdk, [ld for by in loads.values() for ld in by.values()],
+                       str(pdk.data["regfile"]["chain_cell"]), CHAIN_IN, links, corner, workdir)
+
+
+def link_delay(sta: str, pdk: PdkConfig, loads: dict[str, BusLoad], stripes: int,
+               corner: str, workdir: Path) -> dict[str, float]:
+    """The chain between stripes: one repeater per stripe."""
+    return chain_delay(sta, pdk, list(loads.values()),
+                       str(pdk.data["regfile"]["read_repeater_cell"]), LINK_IN, stripes, corner,
+                       workdir)

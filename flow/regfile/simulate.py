@@ -121,8 +121,8 @@ def simulate_bank(pdk: PdkConfig, shape: BankShape, netlist: Path, module: str, 
 
 def interface_testbench(banks: int, width: int, ports: list[str], module: str, seed: int,
                    vectors: int = 256) -> str:
-    """Random control and bit-line values; the expected outputs come from Python (WE[k] =
-    SH_W & SL_W & WEB[k]; G_<p> = RD_<p> when SH_<p> & SL_<p>, else undriven)."""
+    """Random control, bit-line and chain values; the expected outputs come from Python
+    (WE[k] = SH_W & SL_W & WEB[k]; G_<p> = (RD_<p> when SH_<p> & SL_<p>, else 0) | C_<p>)."""
     rng = np.random.default_rng(seed)
     body = []
     for _ in range(vectors):
@@ -134,17 +134,18 @@ def interface_testbench(banks: int, width: int, ports: list[str], module: str, s
                   f"mismatches = mismatches + 1; $display(\"WE %h want {we:x}\", WE); end"]
         for p in ports:
             sh, sl = (int(v) for v in rng.integers(0, 2, 2))
-            rd = int(rng.integers(0, 1 << width))
-            line.append(f"SH_{p} = {sh}; SL_{p} = {sl}; RD_{p} = {width}'d{rd};")
-            want = f"{width}'d{rd}" if sh and sl else f"{width}'bz"
+            rd, chain = (int(v) for v in rng.integers(0, 1 << width, 2))
+            line.append(f"SH_{p} = {sh}; SL_{p} = {sl}; RD_{p} = {width}'d{rd}; "
+                        f"C_{p} = {width}'d{chain};")
+            want = f"{width}'d{(rd if sh and sl else 0) | chain}"
             checks.append(f"compared = compared + 1; if (G_{p} !== {want}) begin "
                           f"mismatches = mismatches + 1; $display(\"G_{p} %h want {want}\", "
                           f"G_{p}); end")
         body.append("    " + " ".join(line) + " #1; " + " ".join(checks))
-    decl = "".join(f"  reg SH_{p} = 0, SL_{p} = 0; reg [{width - 1}:0] RD_{p} = 0; "
+    decl = "".join(f"  reg SH_{p} = 0, SL_{p} = 0; reg [{width - 1}:0] RD_{p} = 0, C_{p} = 0; "
                    f"wire [{width - 1}:0] G_{p};\n" for p in ports)
-    conns = "".join(f", .SH_{p}(SH_{p}), .SL_{p}(SL_{p}), .RD_{p}(RD_{p}), .G_{p}(G_{p})"
-                    for p in ports)
+    conns = "".join(f", .SH_{p}(SH_{p}), .SL_{p}(SL_{p}), .RD_{p}(RD_{p}), .C_{p}(C_{p}), "
+                    f".G_{p}(G_{p})" for p in ports)
     return f"""`timescale 1ns/1ps
 module tb;
   reg SH_W = 0, SL_W = 0; reg [{banks - 1}:0] WEB = 0; wire [{banks - 1}:0] WE;

@@ -115,9 +115,9 @@ def _signoff(m: dict) -> list[list]:
             "taalas__lvs__dmem_clean", lambda v: v == 1,
             f"{_fmt(m.get('taalas__dmem__banks'))} banks of "
             f"{_fmt(m.get('taalas__dmem__bank_cells'))} cells"),
-        row("Data memory's stripe drivers, logic and interface outputs and read bus: loads within "
-            "their cells' liberty max_capacitance (tt)", "taalas__dmem__max_cap_violations", zero,
-            _over_max_cap(m)),
+        row("Data memory's stripe drivers, logic and interface outputs and read chains: loads "
+            "within their cells' liberty max_capacitance (tt)",
+            "taalas__dmem__max_cap_violations", zero, _over_max_cap(m)),
         row("DRC, chip (every block placed and wired), wiring layers",
             "taalas__drc__chip_beol__count", zero,
             f"{_fmt(m.get('taalas__drc__chip_beol__count'))} violations"),
@@ -338,16 +338,16 @@ def _interblock_table(d: RunData) -> list[str]:
             "layout with each port loaded by its chip wire (an input driven through it by "
             "the other block's output cell), the ROM macros' read from ngspice at this "
             "run's bank shapes, the memory bank's read and write setup from its own STA, "
-            "the memory's stripe drivers, stripe read bus and read repeaters (the cell from "
+            "the memory's stripe drivers, interface gates, and read chains (along each "
+            "stripe, then between stripes: links times the worst link) (the cell from "
             "OpenSTA into "
             "its load, the wire's Elmore delay), the driving cell's unloaded delay and each "
             "chip wire's Elmore delay (its resistance and capacitance from the metal "
             "drawn). The memory's global logic is timed whole by OpenSTA "
             "(its wiring's SPEF, each output loaded by its line): its decode onto the column "
-            "lines, write enables and read-repeater enables, and its read registers' "
-            "capture. The wiring inside the ROM ports, the memory interfaces' select gates "
-            "(nand, and3), and clock skew between blocks are not in the "
-            "sums.</p>",
+            "lines and write enables, and its read registers' "
+            "capture. The wiring inside the ROM ports and clock skew between blocks are "
+            "not in the sums.</p>",
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"]),
             *_write_hold_table(d)]
 

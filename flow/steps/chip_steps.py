@@ -145,10 +145,10 @@ class DataMemory(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info, warn
 
+        from taalas_flow.regfile.array import WRITE_ENABLE
         from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
         from taalas_flow.regfile.drivers import (
-            WRITE_ENABLE,
             DriverLoad,
             build_drivers,
             build_repeaters,
@@ -159,13 +159,13 @@ class DataMemory(Step):
             stage_delay,
         )
         from taalas_flow.regfile.equivalence import simulate_memory
-        from taalas_flow.regfile.folded import build_folded, default_stripes, stripe_columns
+        from taalas_flow.regfile.folded import build_folded, default_stripes
         from taalas_flow.regfile.interface import build_interface, interface_module
         from taalas_flow.regfile.layout import build_bank
         from taalas_flow.regfile.logic import build_logic
         from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays
         from taalas_flow.regfile.logic_timing import logic_timing
-        from taalas_flow.regfile.read_bus import BusLoad, bus_delay, local_delay
+        from taalas_flow.regfile.read_bus import BusLoad, link_delay, stripe_chain_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
         from taalas_flow.signoff.drc import run_drc
@@ -202,8 +202,8 @@ class DataMemory(Step):
         rep_gds, _ = write_block(repeaters, d)
         info(f"data memory: global logic for {stripes} stripes (synthesis, layout)")
         logic, logic_net, logic_nl = build_logic(pdk, plan, d / "logic", "taalas_engine",
-                                       float(self.config["TAALAS_CLOCK_PERIOD"]),
-                                       arch.data_addr_bits, stripe_columns(plan, stripes))
+                                                 float(self.config["TAALAS_CLOCK_PERIOD"]),
+                                                 arch.data_addr_bits)
         logic_gds, _ = write_block(logic, d)
         info(f"data memory: {plan.columns} columns, their interfaces and the logic folded "
              "into stripes")
@@ -235,12 +235,13 @@ class DataMemory(Step):
         sta = require_tool("sta", "timing")
         drive = driver_delays(sta, pdk, loads, "tt", d / "sta_drivers")
         rf = pdk.data["regfile"]
-        local = local_delay(sta, pdk, {st: {n: DriverLoad(**v) for n, v in by.items()}
-                                       for st, by in array.metrics["read_local"].items()},
-                            "tt", d / "sta_read_local")
-        bus = bus_delay(sta, pdk,
-                        {n: BusLoad(**v) for n, v in array.metrics["read_bus"].items()}, "tt",
-                        d / "sta_read_bus", str(rf["read_repeater_cell"]))
+        chain = stripe_chain_delay(
+            sta, pdk, {st: {n: DriverLoad(**v) for n, v in by.items()}
+                       for st, by in array.metrics["read_chain"].items()},
+            array.metrics["chain_links"], "tt", d / "sta_read_chain")
+        links = link_delay(sta, pdk,
+                           {n: BusLoad(**v) for n, v in array.metrics["read_links"].items()},
+                           array.metrics["stripes"], "tt", d / "sta_read_links")
         line_loads = {n: LogicLoad(**v) for n, v in array.metrics["logic_loads"].items()}
         logic_out = logic_delays(sta, pdk, line_loads, "tt", d / "sta_logic_out")
         # the whole logic into those loads: each line's decode, and the read registers' capture
@@ -255,12 +256,12 @@ class DataMemory(Step):
             d / "sta_write_enable")}
         for p in shape.ports:
             iface_out[f"select_{p.lower()}"] = stage_delay(
-                sta, pdk, str(rf["select_cell"]), "Y",
-                [ld for n, ld in iface_loads if n == f"en_{p}_b"], "tt", d / f"sta_select_{p}")
+                sta, pdk, str(rf["select_cell"]), "X",
+                [ld for n, ld in iface_loads if n == f"sel_{p}"], "tt", d / f"sta_select_{p}")
         stages = {**{f"drive_{g.lower()}": v for g, v in drive.items()},
                   **iface_out,
                   **{f"logic_{g.lower()}": v for g, v in logic_out.items()},
-                  "read_local": local, "read_bus": bus}
+                  "read_chain": chain, "read_links": links}
         over = max_cap_violations(stages)
         if over:
             warn("data memory: loads past their cell's liberty max_capacitance (tt), delays "
@@ -295,10 +296,13 @@ class DataMemory(Step):
             "taalas__dmem__drivers_width_um": drivers.width,
             "taalas__dmem__drivers_height_um": drivers.height,
             "taalas__dmem__repeaters_width_um": repeaters.width,
-            "taalas__dmem__read_local_ns": local["ns"],
-            "taalas__dmem__read_local_pf": local["load_pf"],
-            "taalas__dmem__read_bus_ns": bus["ns"],
-            "taalas__dmem__read_bus_pf": bus["load_pf"],
+            "taalas__dmem__read_chain_ns": chain["ns"],
+            "taalas__dmem__read_chain_link_ns": chain["link_ns"],
+            "taalas__dmem__read_chain_links": chain["links"],
+            "taalas__dmem__read_chain_pf": chain["load_pf"],
+            "taalas__dmem__read_links_ns": links["ns"],
+            "taalas__dmem__read_links_link_ns": links["link_ns"],
+            "taalas__dmem__read_links_pf": links["load_pf"],
             **{f"taalas__dmem__{k}_ns": v["ns"] for k, v in iface_out.items()},
             **{f"taalas__dmem__{k}_pf": v["load_pf"] for k, v in iface_out.items()},
             **{f"taalas__dmem__drive_{g.lower()}_ns": v["ns"] for g, v in drive.items()},
@@ -344,8 +348,9 @@ class DataMemory(Step):
                    "repeaters": {"gds": rep_gds.name, "cell": rf["read_repeater_cell"],
                                  **repeaters.metrics},
                    "logic_outputs": {"delay_tt": logic_out, "logic_sta_tt": logic_t},
-                   "read_bus": {"stripe": {"cell": rf["bus_cell"], "delay_tt": local},
-                                "global": {"cell": rf["read_repeater_cell"], "delay_tt": bus}},
+                   "read_bus": {"stripe_chain": {"cell": rf["chain_cell"], "delay_tt": chain},
+                                "stripe_links": {"cell": rf["read_repeater_cell"],
+                                                 "delay_tt": links}},
                    "interface_simulation": {"compared": if_compared,
                                             "mismatches": if_mismatches, "log": str(if_log)},
                    "memory_simulation": {"cycles_compared": mem_compared,
@@ -391,7 +396,7 @@ class ChipTop(Step):
         [v for v in ROM_VARS if v.name == "TAALAS_XOR_MODEL_DIR"]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
-        from librelane.logging import info
+        from librelane.logging import info, warn
 
         from taalas_flow.chip.timing import (
             BOUND_CORNERS,
@@ -436,11 +441,13 @@ class ChipTop(Step):
         memory_drive = {p: (drive_cell, v) for p in ("ra_addr", "rb_addr", "wa", "wd")
                         if (v := dmem(f"drive_{p}_ns")) is not None}
         rf = pdk.data["regfile"]
-        repeater = (f"repeater ({rf['read_repeater_cell']}) and global read bus to the read "
-                    "register (tt)")
+        # the farthest column's bits through its stripe's chain, then every stripe's repeater
         read_bus = {label: v for label, metric in (
-            (f"stripe read bus ({rf['bus_cell']}) to its repeater (tt)", "read_local_ns"),
-            (repeater, "read_bus_ns")) if (v := dmem(metric)) is not None}
+            (f"stripe read chain, {dmem('read_chain_links') or 0:.0f} x {rf['chain_cell']} "
+             "and link wire, worst link (tt)", "read_chain_ns"),
+            (f"stripes' read links, {dmem('stripes') or 0:.0f} x {rf['read_repeater_cell']} "
+             "and bus wire to the read registers, worst link (tt)", "read_links_ns"))
+            if (v := dmem(metric)) is not None}
         # the logic's gate before its read registers and their setup, the slower port's
         capture = {}
         if got := [v for p in ("a", "b") if (v := dmem(f"read_capture_{p}_ns")) is not None]:
@@ -458,13 +465,15 @@ class ChipTop(Step):
                       if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
         # the lines the memory's global logic drives across it, per core port decoded
         # onto them: the slowest line of each, as the logic's decode into it and its wire
-        # (a data-memory step from before that timing gives the last cell and wire)
         def line(g: str) -> tuple[str, float] | None:
             if (v := dmem(f"logic_{g}_line_ns")) is not None:
                 return f"memory logic's decode and {g.upper()} line (tt)", v
-            if (v := dmem(f"logic_{g}_ns")) is not None:
-                return f"memory logic's {g.upper()} line: last cell and wire (tt)", v
             return None
+
+        if dmem("logic_sh_a_ns") is not None and line("sh_a") is None:
+            warn("the data memory's metrics predate its logic's timing (no "
+                 "logic_<line>_line_ns): its decoded paths are left out of the chip's timing; "
+                 "rerun with --from Taalas.DataMemory")
 
         # then the interface gate the line enables: a read port's select, a bank's write enable
         gate = {port: {f"interface {what} ({cell}) into its load (tt)": v}
@@ -474,22 +483,18 @@ class ChipTop(Step):
                     ("rb_addr", "select", rf["select_cell"], "select_b_ns"),
                     ("wa", "write enable", rf["write_enable_cell"], "write_enable_ns"),
                     ("we", "write enable", rf["write_enable_cell"], "write_enable_ns"))}
-        lines, enable = {}, {}
+        lines = {}
         for port, groups in (("ra_addr", ("sh_a", "sl_a")), ("rb_addr", ("sh_b", "sl_b")),
                              ("wa", ("sh_w", "sl_w")), ("we", ("web",))):
             if found := [lv for g in groups if (lv := line(g)) is not None]:
                 slow = max(found, key=lambda lv: lv[1])
                 lines[port] = {slow[0]: slow[1], **gate[port]}
-        # a stripe's repeaters enabled by the logic's SOFF line: the repeater on from there
-        for port, g in (("ra_addr", "soff_a"), ("rb_addr", "soff_b")):
-            if (lv := line(g)) is not None and repeater in read_bus:
-                enable[port] = {lv[0]: lv[1], repeater: read_bus[repeater], **capture}
         interblock, write_hold = {}, {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, clock_early, lines, enable)
+                bank_write, read_bus, clock_early, lines)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:

@@ -241,12 +241,13 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
 
 
 def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
-               load_pf: float = 0.0, earliest: bool = False) -> float:
+               load_pf: float = 0.0, earliest: bool = False,
+               from_pin: str | None = None) -> float:
     """Worst delay (ns) from any input of one library cell to its output `pin` into
     `load_pf`, inputs switching ideally at the clock edge (a flop's from its clock): what
     OpenSTA leaves out of an input's arrival when the port has that cell as its driving cell
     (it adds only the delay the load causes). `earliest`: the shortest such delay instead
-    (what a hold check may count on)."""
+    (what a hold check may count on). `from_pin`: from that input only."""
     from taalas_flow.layout.stdcells import StdCellLibrary
 
     directions = StdCellLibrary(pdk).cell(cell).directions
@@ -255,7 +256,7 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
     data = [p for p in ins if p != clk]
     full = f"{pdk.data['std_cell_library']}__{cell}"
     conns = ", ".join([f".{p}({p})" for p in ins] + [f".{pin}(y_out)"])
-    name = f"delay_{cell}_{pin}"
+    name = f"delay_{cell}_{pin}" + (f"_from_{from_pin}" if from_pin else "")
     v = Path(workdir) / f"{name}_{corner}.v"
     v.write_text(f"module {name} ({', '.join(ins)}, y_out);\n"
                  f"  input {', '.join(ins)};\n  output y_out;\n"
@@ -269,8 +270,9 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
         *([f"set_input_delay 0 -clock clk [get_ports {{{' '.join(data)}}}]"] if data else []),
         "set_output_delay 0 -clock clk [get_ports y_out]",
         f"set_load {load_pf:.6f} [get_ports y_out]",
-        f"report_checks -path_delay {'min' if earliest else 'max'} -to [get_ports y_out] "
-        "-digits 4", "exit", ""])
+        f"report_checks -path_delay {'min' if earliest else 'max'} "
+        + (f"-from [get_ports {from_pin}] " if from_pin else "")
+        + "-to [get_ports y_out] -digits 4", "exit", ""])
     out = _run_sta(sta, Path(workdir) / f"{name}_{corner}.tcl", script,
                    f"the delay of {cell} at {corner}")
     s = _SLACK.search(out)

@@ -126,19 +126,3 @@ def test_the_memory_logic_lines_are_paths_of_their_own() -> None:
     # without the bank's write setup no write path is summed, lines or not
     assert not any("write" in k for k in interblock_paths(ports, {}, 6.5, 10.0, 12.0,
                                                           memory_lines=lines))
-
-
-def test_the_memory_read_repeater_enable_is_a_path_of_its_own() -> None:
-    ports = {"out": {"ra_addr": 4.0, "rb_addr": 5.0}, "in": {}, "out_min": {}}
-    enable = {"ra_addr": {"SOFF_A line": 1.5, "repeater and global bus": 2.0, "capture": 0.25}}
-    bare = interblock_paths(ports, {}, 6.5, 10.0, 12.0)
-    p = interblock_paths(ports, {}, 6.5, 10.0, 12.0, wire_ns={"ra_addr": 0.5},
-                         repeater_enable=enable)
-    assert set(p) - set(bare) == {"core -> data memory ra read repeater enable"}
-    seg = p["core -> data memory ra read repeater enable"]["segments"]
-    assert list(seg) == ["core to pin", "chip wire", *enable["ra_addr"]]
-    assert p["core -> data memory ra read repeater enable"]["total_ns"] == pytest.approx(8.25)
-    # a port the core does not drive has no such path
-    assert "core -> data memory rb read repeater enable" not in interblock_paths(
-        {"out": {}, "in": {}, "out_min": {}}, {}, 6.5, 10.0, 12.0,
-        repeater_enable={"rb_addr": enable["ra_addr"]})

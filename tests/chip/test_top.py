@@ -18,6 +18,7 @@ from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block
 from taalas_flow.pnr.netlist import read_gate_netlist
 from taalas_flow.regfile.column import build_column
+from taalas_flow.regfile.drivers import build_repeaters, repeater_module
 from taalas_flow.regfile.folded import build_folded
 from taalas_flow.regfile.interface import build_interface, interface_module
 from taalas_flow.regfile.layout import build_bank
@@ -62,7 +63,9 @@ def chip(pdk_root: Path, tmp_path_factory, tiny_q4):
     col = build_column(pdk, bank, PLAN.column_banks, "col")
     iface, _in, _is = build_interface(pdk, PLAN, d / "iface", interface_module(PLAN), col.width)
     mlogic, _ln, _ls = build_logic(pdk, PLAN, d / "mlogic", "t", 20.0)
-    dmem = build_folded(pdk, PLAN, col, iface, mlogic, "dmem", 2)
+    rep, _rn, _rs = build_repeaters(pdk, PLAN, d / "rep", repeater_module(PLAN, "t_rf"),
+                                    iface.height)
+    dmem = build_folded(pdk, PLAN, col, iface, mlogic, "dmem", 2, repeaters=rep)
     paw = sum(1 for p in port.ports if p.startswith("ADDR_"))
     pw = sum(1 for p in port.ports if p.startswith("DOUT_"))
     src = stand_in_core(d / "core.v", address_bits(PLAN), paw, pw)

@@ -3,8 +3,7 @@ global logic and the stripe's input drivers at the left end, one channel. The in
 cells must do what the memory RTL says they do; the whole block is DRC clean on its wiring
 layers and LVS equal to the netlist built from the plan, that netlist simulates like the
 memory RTL, and both LVS and that simulation fail when one interface is given another
-column's select lines, a driver's outputs are crossed or a stripe's read repeaters are
-enabled for another stripe."""
+column's select lines, a driver's outputs are crossed or a stripe's read chain is cut."""
 
 from __future__ import annotations
 
@@ -57,11 +56,9 @@ def memory(pdk_root: Path, tmp_path_factory):
     col = build_column(pdk, bank, PLAN.column_banks, "col")
     name = interface_module(PLAN)
     iface, inet, src = build_interface(pdk, PLAN, d / "iface", name, col.width)
-    # the logic decodes an enable per stripe for the read repeaters: one stripe, then two
-    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "logic", "t", 20.0,
-                                    stripes=stripe_columns(PLAN, 1))
-    flogic, flnet, flsrc = build_logic(pdk, PLAN, d / "flogic", "tf", 20.0,
-                                       stripes=stripe_columns(PLAN, 2))
+    # the one-stripe memory's logic and the folded one's (two names in one netlist set)
+    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "logic", "t", 20.0)
+    flogic, flnet, flsrc = build_logic(pdk, PLAN, d / "flogic", "tf", 20.0)
     dname = driver_module(PLAN, "t_rf")
     drv, dnet, dsrc = build_drivers(pdk, PLAN, d / "drv", dname, iface.height)
     drv.lib.write_gds(str(d / "drv.gds"), timestamp=STAMP)
@@ -85,11 +82,12 @@ def memory(pdk_root: Path, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def bare(memory):
-    """The fixture's folded memory without drivers or repeaters (its logic without stripe
-    enables)."""
+    """The fixture's folded memory without input drivers."""
     pdk, d, col, iface, *_rest = memory
     logic, _n, _s = build_logic(pdk, PLAN, d / "logic_bare", "tb", 20.0)
-    return build_folded(pdk, PLAN, col, iface, logic, "bare", 2)
+    rep, _n, _s = build_repeaters(pdk, PLAN, d / "rep_bare", repeater_module(PLAN, "tb_rf"),
+                                  iface.height)
+    return build_folded(pdk, PLAN, col, iface, logic, "bare", 2, repeaters=rep)
 
 
 def test_drivers_take_the_rows_that_cost_the_memory_least(memory, tmp_path) -> None:
@@ -102,11 +100,12 @@ def test_drivers_take_the_rows_that_cost_the_memory_least(memory, tmp_path) -> N
     shapes = [(b.width, b.height) for b in (build_block(pdk, net, name, n_rows=r)
                                             for r in range(1, len(net.instances) + 1))]
     heights = []
+    # beside blocks as tall as its one-row shape (the interfaces here are taller than most)
+    low = min(h for _w, h in shapes)
     for stripes in (1, 4, 1000):
-        drv, _n, _s = build_drivers(pdk, PLAN, tmp_path / str(stripes), name, iface.height,
-                                    stripes)
-        best = min(row_cost(w, h, iface.height, stripes) for w, h in shapes)
-        assert row_cost(drv.width, drv.height, iface.height, stripes) == pytest.approx(best)
+        drv, _n, _s = build_drivers(pdk, PLAN, tmp_path / str(stripes), name, low, stripes)
+        best = min(row_cost(w, h, low, stripes) for w, h in shapes)
+        assert row_cost(drv.width, drv.height, low, stripes) == pytest.approx(best)
         heights.append(drv.height)
     assert heights == sorted(heights, reverse=True) and heights[0] > heights[-1]
 
@@ -131,8 +130,8 @@ def test_interface_simulation_catches_a_crossed_bit_line(memory) -> None:
     bad = d / "bad" / src.name
     bad.parent.mkdir(exist_ok=True)
     text = src.read_text()
-    assert ".A(RD_A[3])" in text
-    bad.write_text(text.replace(".A(RD_A[3])", ".A(RD_A[4])"))
+    assert ".A1(RD_A[3])" in text
+    bad.write_text(text.replace(".A1(RD_A[3])", ".A1(RD_A[4])"))
     _compared, mismatches, _log = simulate_interface(pdk, PLAN.column_banks, PLAN.width,
                                                      PLAN.bank.ports, bad, name, d / "badsim")
     assert mismatches > 0
@@ -293,7 +292,7 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_pat
 
 def test_logic_outputs_are_measured_into_the_whole_memory(memory, tmp_path) -> None:
     """Every net the global logic drives into the folded memory has its driving cell and its
-    load: a read port's column line meets one select nand per interface on it, in every
+    load: a read port's column line meets one select gate per interface on it, in every
     stripe, and the write-enable lines one and3 per bank of every interface; each group is
     timed into its load with its cell's limit beside it."""
     from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays, logic_groups
@@ -315,9 +314,9 @@ def test_logic_outputs_are_measured_into_the_whole_memory(memory, tmp_path) -> N
     for n, ld in loads.items():
         assert ld.load_pf >= ld.bus_pf + ld.far_load_pf - 1e-9, n
         assert ld.elmore_ns() > 0, n
-    # nothing the logic drives is missed: read enables, column lines, repeater enables
+    # nothing the logic drives is missed: read enables, column lines
     assert {re.sub(r"_\d+_?$", "", n) for n in loads} >= {
-        f"{g}_{p}" for g in ("RE", "SH", "SL", "SOFF") for p in PLAN.bank.ports}
+        f"{g}_{p}" for g in ("RE", "SH", "SL") for p in PLAN.bank.ports}
     assert all(ld.cell and ld.load_pf > 0 for ld in loads.values())
     sta = require_tool("sta", "timing")
     timed = logic_delays(sta, pdk, loads, "tt", tmp_path)
@@ -356,93 +355,97 @@ def test_stripe_clock_drivers_take_the_banks_off_the_memory_clock(memory, bare) 
 
 
 
-def test_lvs_and_simulation_see_a_stripe_repeating_for_another(memory) -> None:
-    """Stripe 0's read repeaters given stripe 1's enable in the folded memory's reference
-    netlist: LVS fails, and reads of stripe 0's columns no longer reach the read registers."""
+def test_lvs_and_simulation_see_a_cut_read_chain(memory) -> None:
+    """Stripe 0's first interface given the stripe's tie-low level for a chain input in the
+    folded memory's reference netlist, instead of the next column's output: LVS fails, and
+    reads of that bit from the stripe's other columns no longer reach the read registers."""
     pdk, d, _col, _iface, _src, _name, _arr, netlists, folded = memory
     lines = folded.cdl.splitlines()
     start = lines.index(next(ln for ln in lines if ln.startswith(".SUBCKT fmem_s0 ")))
-    k = next(i for i in range(start, len(lines)) if lines[i].startswith("Xrep "))
+    k = next(i for i in range(start, len(lines)) if lines[i].startswith("Xif0 "))
     toks = lines[k].split()
-    assert "SOFF_A_0" in toks and "SOFF_A_1" not in toks
-    lines[k] = " ".join("SOFF_A_1" if tk == "SOFF_A_0" else tk for tk in toks)
-    (d / "soff.cdl").write_text("\n".join(lines))
-    assert not run_lvs(pdk, d / "fmem.gds", d / "soff.cdl", d / "lvs_soff",
+    assert "c1_G_A_3_" in toks
+    # the stripe's ZERO (the repeaters' tie cell) is VGND to LVS
+    lines[k] = " ".join("VGND" if tk == "c1_G_A_3_" else tk for tk in toks)
+    (d / "cut.cdl").write_text("\n".join(lines))
+    assert not run_lvs(pdk, d / "fmem.gds", d / "cut.cdl", d / "lvs_cut",
                        blackbox="sky130_fd_sc_hd__*").clean
     _compared, mismatches, _log = simulate_memory(pdk, PLAN, "\n".join(lines), "fmem",
                                                   netlists, address_bits(PLAN),
-                                                  d / "sim_soff", 200)
+                                                  d / "sim_cut", 200)
     assert mismatches > 0
 
 
-def test_folding_refuses_a_logic_without_an_enable_per_stripe(memory) -> None:
-    """The one-stripe memory's logic decodes one repeater enable per port: folded into two
-    stripes, stripe 1's repeaters would have none."""
+def test_array_refuses_columns_a_chain_cannot_run_through(memory) -> None:
     from taalas_flow.errors import InputError
 
     pdk, d, col, iface, *_rest = memory
-    logic, _n, _s = build_logic(pdk, PLAN, d / "logic_one", "t1", 20.0,
-                                stripes=stripe_columns(PLAN, 1))
-    rep, _n, _s = build_repeaters(pdk, PLAN, d / "rep1", repeater_module(PLAN, "t_rf"),
+    rep, _n, _s = build_repeaters(pdk, PLAN, d / "rep_gap", repeater_module(PLAN, "tg_rf"),
                                   iface.height)
-    with pytest.raises(InputError, match="2 read-repeater enables for 2 stripes"):
-        build_folded(pdk, PLAN, col, iface, logic, "bad", 2, repeaters=rep)
+    with pytest.raises(InputError, match="not consecutive"):
+        build_array(pdk, PLAN, col, iface, "gap", [0, 2], repeaters=rep)
 
 
-def test_read_bus_is_each_stripes_bus_then_the_repeaters_bus(memory, bare,
-                                                             tmp_path) -> None:
-    """Each stripe's interfaces drive a bus of the stripe's own (every column of the stripe
-    and one repeater input on it); in each stripe the global bus meets only that repeater
-    (and, in stripe 0, the logic), where without repeaters it meets every interface, and its
-    run in the farthest stripe is shorter. The delays are positive and grow with the load.
-    (Whether the two stages are faster than one bus depends on the stripes' length: these
-    stripes of 2 and 3 columns are shorter than the repeaters' block; the flow's run
-    measures the tiny-llama memory's.)"""
+def test_read_chains_link_each_interface_to_the_next_and_each_stripe_to_the_one_below(
+        memory, tmp_path) -> None:
+    """Every link of a stripe's chain is one short net: an interface's output into the next
+    interface's chain input (the first one's into the stripe's repeater); every link between
+    stripes the repeaters' output into the stripe below's (the first stripe's into the logic's
+    read bus). Each is within its cell's limit here, and the chain's delay is its links times
+    the worst link, which grows with the load."""
     from taalas_flow.chip.wires import CdlDrivers
-    from taalas_flow.regfile.read_bus import BusLoad, bus_delay, local_delay
+    from taalas_flow.regfile.read_bus import (
+        BusLoad,
+        link_delay,
+        stripe_chain_delay,
+    )
     from taalas_flow.rom.liberty import PdkLiberty
     from taalas_flow.toolchain import require_tool
 
     pdk, _d, *_rest, folded = memory
+    lib = PdkLiberty(pdk, "tt")
+    rf = pdk.data["regfile"]
     bits = sorted(f"G_{p}_{i}_" for p in PLAN.bank.ports for i in range(PLAN.width))
-    loads = {n: BusLoad(**v) for n, v in folded.metrics["read_bus"].items()}
-    bare_bus = {n: BusLoad(**v) for n, v in bare.metrics["read_bus"].items()}
-    assert sorted(loads) == bits == sorted(bare_bus)
-    local = {s: {n: DriverLoad(**v) for n, v in by.items()}
-             for s, by in folded.metrics["read_local"].items()}
-    assert sorted(local) == ["fmem_s0", "fmem_s1"]
-    repeater_in = PdkLiberty(pdk, "tt").capacitance(
-        pdk.data["regfile"]["read_repeater_cell"], "A")
-    for s, cols in zip(sorted(local), stripe_columns(PLAN, 2), strict=True):
-        assert sorted(local[s]) == ["l_" + n for n in bits]
-        for ld in local[s].values():
-            assert ld.taps == len(cols) and ld.pins_pf == pytest.approx(repeater_in)
-            assert 0 < ld.stripe_pf < ld.wire_pf and ld.elmore_ns() > 0
+    chain = {s: {n: DriverLoad(**v) for n, v in by.items()}
+             for s, by in folded.metrics["read_chain"].items()}
+    assert sorted(chain) == ["fmem_s0", "fmem_s1"]
     walk = CdlDrivers(pdk, folded.cdl, folded.net_pf)
-    bare_walk = CdlDrivers(pdk, bare.cdl, bare.net_pf)
-    for n, ld in loads.items():
-        assert ld.pins_pf > 0 and ld.far_ohm > 0 and ld.bus_ohm > 0
-        assert ld.wire_pf > ld.far_pf + ld.bus_pf
+    for s, cols in zip(sorted(chain), stripe_columns(PLAN, 2), strict=True):
+        assert sorted(chain[s]) == sorted(["l_" + b for b in bits]
+                                          + [f"c{c}_{b}" for c in cols[1:] for b in bits])
+        for n, ld in chain[s].items():
+            into = (rf["read_repeater_cell"], "A") if n.startswith("l_") else \
+                (rf["chain_cell"], "B1")
+            assert ld.pins_pf == pytest.approx(lib.capacitance(*into), rel=1e-6), n
+            assert walk.fanout(s, n) == 2 and ld.taps == 1
+            assert 0 < ld.stripe_pf <= ld.wire_pf and ld.elmore_ns() > 0, n
+    assert folded.metrics["chain_links"] == 3
+    links = {n: BusLoad(**v) for n, v in folded.metrics["read_links"].items()}
+    assert sorted(links) == sorted(bits + [f"U1_{b}" for b in bits])
+    for n, ld in links.items():
+        if n.startswith("U1_"):                # stripe 1's repeater into stripe 0's, on the bus
+            assert ld.pins_pf == pytest.approx(lib.capacitance(rf["read_repeater_cell"], "B"))
+            assert ld.bus_ohm > 0 and ld.wire_pf > ld.far_pf + ld.bus_pf
+        else:                                  # stripe 0's into the logic, inside the stripe
+            assert ld.pins_pf > 0 and ld.bus_ohm == 0
         assert ld.elmore_ns() > 0
-        assert [walk.fanout(f"fmem_s{s}", n) for s in (0, 1)] == [2, 1]
-        assert [bare_walk.fanout(f"bare_s{s}", n) for s in (0, 1)] == [
-            len(r) + (s == 0) for s, r in enumerate(stripe_columns(PLAN, 2))]
-        assert ld.far_ohm < bare_bus[n].far_ohm
     sta = require_tool("sta", "timing")
-    cell = pdk.data["regfile"]["read_repeater_cell"]
-    t = bus_delay(sta, pdk, loads, "tt", tmp_path / "bus", cell)
-    longer = bus_delay(sta, pdk, {n: BusLoad(ld.pins_pf, ld.wire_pf * 4, ld.far_ohm * 2,
-                                             ld.far_pf * 2, ld.bus_ohm, ld.bus_pf)
-                                  for n, ld in loads.items()}, "tt", tmp_path / "longer", cell)
-    assert 0 < t["cell_ns"] < longer["cell_ns"] and 0 < t["wire_ns"] < longer["wire_ns"]
-    assert t["ns"] == pytest.approx(t["cell_ns"] + t["wire_ns"])
-    lt = local_delay(sta, pdk, local, "tt", tmp_path / "local")
-    heavier = local_delay(sta, pdk, {s: {n: DriverLoad(ld.pins_pf, ld.wire_pf * 4,
-                                                       ld.stripe_ohm, ld.stripe_pf * 4,
-                                                       ld.taps)
-                                         for n, ld in by.items()}
-                                     for s, by in local.items()}, "tt", tmp_path / "heavier")
-    assert 0 < lt["cell_ns"] < heavier["cell_ns"] and 0 < lt["wire_ns"] < heavier["wire_ns"]
+    t = stripe_chain_delay(sta, pdk, chain, 3, "tt", tmp_path / "chain")
+    assert t["links"] == 3 and t["ns"] == pytest.approx(t["first_ns"] + 2 * t["link_ns"])
+    assert t["first_ns"] == pytest.approx(t["cell_ns"] + t["wire_ns"])
+    # the chain's own input is one of the cell's inputs: no slower than its worst
+    assert 0 < t["link_ns"] <= t["first_ns"]
+    assert t["load_pf"] < t["max_cap_pf"] == lib.max_capacitance(rf["chain_cell"], "X")
+    heavier = stripe_chain_delay(sta, pdk, {s: {n: DriverLoad(ld.pins_pf, ld.wire_pf * 4,
+                                                              ld.stripe_ohm, ld.stripe_pf * 4,
+                                                              ld.taps)
+                                                for n, ld in by.items()}
+                                            for s, by in chain.items()}, 3, "tt",
+                                 tmp_path / "heavier")
+    assert 0 < t["cell_ns"] < heavier["cell_ns"] and 0 < t["wire_ns"] < heavier["wire_ns"]
+    lt = link_delay(sta, pdk, links, 2, "tt", tmp_path / "links")
+    assert lt["ns"] == pytest.approx(lt["first_ns"] + lt["link_ns"])
+    assert lt["load_pf"] < lt["max_cap_pf"]
 
 
 def test_logic_is_timed_whole_into_the_lines_it_drives(memory, tmp_path) -> None:
@@ -451,14 +454,13 @@ def test_logic_is_timed_whole_into_the_lines_it_drives(memory, tmp_path) -> None
     registers' capture is a gate and a setup."""
     from dataclasses import replace
 
-    from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays
-    from taalas_flow.regfile.logic_timing import logic_port_nets, logic_timing, port_loads
+    from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays, logic_port_nets
+    from taalas_flow.regfile.logic_timing import logic_timing, port_loads
     from taalas_flow.toolchain import require_tool
 
     pdk, d, *_rest, folded = memory
     # the fixture's folded logic again (synthesis and layout are deterministic)
-    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "flogic_timed", "tf", 20.0,
-                                    stripes=stripe_columns(PLAN, 2))
+    logic, lnet, lsrc = build_logic(pdk, PLAN, d / "flogic_timed", "tf", 20.0)
     loads = {n: LogicLoad(**v) for n, v in folded.metrics["logic_loads"].items()}
     set_on = port_loads(pdk, PLAN, logic, loads)
     nets = logic_port_nets(PLAN, logic)
@@ -482,8 +484,8 @@ def test_logic_is_timed_whole_into_the_lines_it_drives(memory, tmp_path) -> None
 
 def test_interface_outputs_are_measured_into_their_loads(memory, tmp_path) -> None:
     """Each bank's write enable runs from its interface's and3 up the column to the bank (one
-    per bank of every column, in one stripe); each read port's select drives every bus cell's
-    enable of its interface; both are timed against their cell's limit."""
+    per bank of every column, in one stripe); each read port's select drives every chain
+    link of its interface; both are timed against their cell's limit."""
     from taalas_flow.regfile.drivers import DriverLoad, stage_delay
     from taalas_flow.rom.liberty import PdkLiberty
     from taalas_flow.toolchain import require_tool
@@ -503,9 +505,9 @@ def test_interface_outputs_are_measured_into_their_loads(memory, tmp_path) -> No
     for n, ld in we.items():
         assert ld.wire_pf > ld.stripe_pf > 0, n
     for p in PLAN.bank.ports:
-        [sel] = [ld for (_s, n), ld in loads.items() if n == f"en_{p}_b"]
+        [sel] = [ld for (_s, n), ld in loads.items() if n == f"sel_{p}"]
         assert sel.pins_pf == pytest.approx(
-            PLAN.width * lib.capacitance(rf["bus_cell"], "TE_B"), rel=1e-6), p
+            PLAN.width * lib.capacitance(rf["chain_cell"], "A2"), rel=1e-6), p
     sta = require_tool("sta", "timing")
     t = stage_delay(sta, pdk, rf["write_enable_cell"], "X", list(we.values()), "tt", tmp_path)
     assert t["load_pf"] == max(ld.load_pf for ld in we.values()) and t["ns"] > 0
