@@ -12,11 +12,11 @@ Segments and where they come from:
   address setup to the capturing edge; the output flop's clock to DOUT;
 - the data memory's stripe drivers (regfile/drivers: the buffer cell into its stripe's load
   and the stripe wire's Elmore delay), its bank read (regfile/timing: address in to bit
-  line out, OpenSTA) or write setup, and its read bus (regfile/read_bus: the column's
-  tri-state cell into its stripe's bus and that bus's Elmore delay to the stripe's
-  repeater, then the repeater into the global bus and its Elmore delay to the read
-  registers), the lines its global logic drives across it (a read's or the write's column
-  lines, the write enables, the read repeaters' enables: the logic's decode into the line,
+  line out, OpenSTA) or write setup, and its read chains (regfile/read_bus: every link of
+  a stripe's and-or chain from the farthest column to the stripe's repeater, then every
+  stripe's repeater down to the read registers, each link as the worst link's cell delay
+  and Elmore delay), the lines its global logic drives across it (a read's or the write's
+  column lines, the write enables: the logic's decode into the line,
   regfile/logic_timing, OpenSTA on the whole logic, and the line's Elmore delay,
   regfile/logic_loads) and the read registers' capture (the logic's gate before them and
   their setup, the same STA), all at tt, so at ss they are short of the truth, which keeps

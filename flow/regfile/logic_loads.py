@@ -1,7 +1,7 @@
 """What the data memory's global logic drives inside the memory: its outputs (each bank's
-read enable into the stripe drivers, the predecoded column lines into every interface, the
-read repeaters' enables) leave stripe 0's left end and run up the folded memory's bus into
-the stripes. The logic is synthesised to drive a load the PDK config guesses
+read enable into the stripe drivers, the predecoded column lines and write enables into
+every interface) leave stripe 0's left end and run up the folded memory's bus into the
+stripes. The logic is synthesised to drive a load the PDK config guesses
 (`regfile.logic_output_load_pf`, regfile/logic.build_logic) before any of these nets exist,
 so each output's cell is checked here against its liberty max_capacitance and timed into
 its load as drawn (regfile/drivers.stage_delay), as the stripe drivers are.

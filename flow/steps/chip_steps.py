@@ -127,7 +127,7 @@ class DataMemory(Step):
     """The data memory (flow/regfile) for this architecture as one block: the register-file
     bank's cell netlist simulated against the memory it must be and laid out as a regular
     array, stacked into columns (the banks share their through ports by abutment), each
-    column's interface (write-enable decode, read-bus drivers) simulated and laid out under
+    column's interface (write-enable decode, read-chain links) simulated and laid out under
     it, the global logic synthesised and laid out, all of it assembled in stripes of columns
     on their channels, each stripe's inputs re-driven by its own buffers at its left end,
     folded onto a bus so the memory is about square. DRC (wiring layers on the whole
