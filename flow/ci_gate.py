@@ -72,6 +72,8 @@ RULES = [
          what="data-memory bank hold slack (ns)"),
     Rule("taalas__dmem__max_cap_violations", "higher",
          what="data-memory stages driving past their cell's max_capacitance"),
+    Rule("taalas__chip__port_max_cap_violations", "higher",
+         what="nets between the core and other blocks past their driver's max_capacitance"),
     Rule("taalas__dmem__drive_clk_ns", "higher", rel=0.1,
          what="data-memory clock insertion at its banks, latest (ns)"),
     Rule("taalas__sta__chip__period_bound_tt_ns", "higher", rel=0.05,

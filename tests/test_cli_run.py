@@ -103,6 +103,11 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     # the laid-out core timed with its wiring and clock tree: hold met at every corner; setup
     # is what it is (the report gives the clock), but measured at every corner
     assert metrics["taalas__chip__core_buffers"] > metrics["taalas__chip__core_clock_buffers"] > 0
+    # every net between the core and another block within its driver's limit: the core's
+    # outputs and the ROM ports' and the memory's outputs behind port buffers
+    assert metrics["taalas__chip__core_port_buffers"] > 0
+    assert metrics["taalas__chip__port_max_cap_violations"] == 0
+    assert metrics["taalas__chip__port_load_max_pf"] > 0
     for corner in ("tt", "ss", "ff"):
         assert metrics[f"taalas__sta__core__hold_ws_{corner}_ns"] >= 0
     sta = {k[len("taalas__sta__core__"):]: v for k, v in metrics.items()

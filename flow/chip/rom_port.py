@@ -294,10 +294,12 @@ def logic_source(port_verilog: str, module: str) -> str:
 def lay_out_rom_port(pdk: PdkConfig, arch, qm, kind: str, workdir: Path,
                      clock_ns: float) -> tuple[BlockLayout, BlockLayout]:
     """Render, synthesise and lay out one ROM port of an engine: its logic through LibreLane
-    synthesis and build_block, its banks through the ROM compiler, then build_rom_port."""
+    synthesis, a port buffer on each output (pnr/buffering.buffer_ports) and build_block,
+    its banks through the ROM compiler, then build_rom_port."""
     from taalas_flow.engine.render import render_rom_ports
     from taalas_flow.engine.rom_macros import bank_images, macro_images, pdk_macro_shapes
     from taalas_flow.pnr.block import build_block
+    from taalas_flow.pnr.buffering import buffer_ports
     from taalas_flow.pnr.netlist import read_gate_netlist
     from taalas_flow.rom.macro import rom_macro
     from taalas_flow.synth import synthesise
@@ -311,7 +313,10 @@ def lay_out_rom_port(pdk: PdkConfig, arch, qm, kind: str, workdir: Path,
     res = synthesise([logic_v], f"{module}_logic", pdk.name, pdk.root, clock_ns, "CLK",
                      workdir, f"{kind}_logic")
     nl = Path(res["run_dir"]) / "final" / "nl" / f"{module}_logic.nl.v"
-    logic = build_block(pdk, read_gate_netlist(nl, f"{module}_logic", STD_PREFIX))
+    # DOUT crosses the chip to the core: millimetres of wire the output mux cannot drive
+    net = read_gate_netlist(nl, f"{module}_logic", STD_PREFIX)
+    net, _ = buffer_ports(pdk, net, sorted(p for p, k in net.ports.items() if k == "output"))
+    logic = build_block(pdk, net)
     shape = pdk_macro_shapes(pdk, arch)[kind]
     img = macro_images(arch, qm)[kind]
     banks = {b: rom_macro(pdk, bits, shape.mux, b)

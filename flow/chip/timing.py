@@ -26,9 +26,10 @@ Segments and where they come from:
   the earliest its stripe's clock driver brings the clock to a bank (the cell's shortest
   delay into its smallest load, no wire), which keeps it one;
 - the chip's wire between the blocks (chip/wires.py): the core's share is timed with the
-  wire's load on its pins (an input driven by the other block's real output cell: the ROM
-  port's output mux, the memory's read register), the cell's unloaded delay and the wire's
-  own Elmore delay are segments of their own.
+  wire's load on its pins (an input driven by the other block's real output cell: the port
+  buffer after the ROM port's output mux or the memory's read register), the cell's
+  unloaded delay, the mux's or register's delay into the buffer, and the wire's own Elmore
+  delay are segments of their own.
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
 an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
@@ -74,7 +75,7 @@ def rom_read_timing(pdk: PdkConfig, arch: EngineArch, corners: tuple[str, ...],
 def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      bank_read_ns: float | None, period: float, reg2reg_ns: float,
                      wire_ns: dict[str, float] | None = None,
-                     drivers: dict[str, tuple[str, float]] | None = None,
+                     drivers: dict[str, list[tuple[str, float]]] | None = None,
                      memory_drive: dict[str, tuple[str, float]] | None = None,
                      bank_write_ns: float | None = None,
                      read_bus: dict[str, float] | None = None,
@@ -85,8 +86,9 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
     reaches no register in the core (absent from `ports`) leaves its path out. Per port
     (bus, worst bit): `wire_ns` the chip wire's own delay (chip/wires.py), `drivers` the
-    cell in the other block that drives a core input and its unloaded delay (the loaded
-    part is in the core's share, port_timing with the chip's loads). `memory_drive`: per
+    cells in the other block that drive a core input, each with its delay: the driver's
+    unloaded (the loaded part is in the core's share, port_timing with the chip's loads),
+    and before a port buffer the cell driving it, into the buffer's input. `memory_drive`: per
     memory input (ra_addr, rb_addr, wa, wd), its stripe drivers' cell and delay
     (regfile/drivers.driver_delays); `bank_write_ns`: how long before the clock edge a
     bank's write inputs must arrive (the period less the bank's setup slack at them);
@@ -111,10 +113,14 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
         return {"chip wire": wire_ns[port]} if port in wire_ns else {}
 
     def driver(port: str, what: str) -> dict[str, float]:
-        if port not in drivers:
+        stages = drivers.get(port, [])
+        if len(stages) == 1:
+            return {f"{what} ({stages[0][0]}, unloaded)": stages[0][1]}
+        if not stages:
             return {}
-        cell, ns = drivers[port]
-        return {f"{what} ({cell}, unloaded)": ns}
+        (cell, ns), *buffers = stages
+        return {f"{what} ({cell} into the port buffer)": ns,
+                **{f"port buffer ({b}, unloaded)": v for b, v in buffers}}
 
     def drive(port: str) -> dict[str, float]:
         if port not in memory_drive:

@@ -63,8 +63,10 @@ class CdlDrivers:
         self.std_prefix = str(pdk.data["std_cell_library"]) + "__"
         self.lib = StdCellLibrary(pdk)
         self._pins: dict[str, list[str]] = {}
-        self._index: dict[str, dict[str, list[tuple[str, int]]]] = {}
-        self._drivers: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._lines: dict[str, list[tuple[str, list[str]]]] = {}
+        self._pairs: dict[str, dict[str, list[tuple[str, int]]]] = {}
+        self._index: dict[str, dict[str, list[tuple[str, int, int]]]] = {}
+        self._drivers: dict[tuple[str, str], tuple[str, str, str, int] | None] = {}
         self._meets: dict[tuple[str, str], tuple[float, float]] = {}
 
     def pins(self, cell: str) -> list[str]:
@@ -72,20 +74,35 @@ class CdlDrivers:
             self._pins[cell] = subckt_pins(self.subckts[cell])
         return self._pins[cell]
 
-    def _instances(self, subckt: str) -> dict[str, list[tuple[str, int]]]:
-        """net -> [(child cell, pin position)] of one subcircuit's X instances."""
-        if subckt not in self._index:
+    def _rows(self, subckt: str) -> list[tuple[str, list[str]]]:
+        """(child cell, its nets in pin order) of each X instance of one subcircuit."""
+        if subckt not in self._lines:
             text = self.subckts[subckt]
             joined = re.sub(r"\n\+", " ", text)
-            idx: dict[str, list[tuple[str, int]]] = {}
+            rows = []
             for line in joined.split("\n")[1:]:
                 tok = line.split()
                 if not tok or not tok[0].upper().startswith("X"):
                     continue
                 tok = [t for t in tok if "=" not in t]
-                cell, nets = tok[-1], tok[1:-1]
+                rows.append((tok[-1], tok[1:-1]))
+            self._lines[subckt] = rows
+        return self._lines[subckt]
+
+    def _instances(self, subckt: str) -> dict[str, list[tuple[str, int]]]:
+        """net -> [(child cell, pin position)] of one subcircuit's X instances."""
+        if subckt not in self._pairs:
+            self._pairs[subckt] = {n: [(c, i) for c, i, _k in at]
+                                   for n, at in self._at(subckt).items()}
+        return self._pairs[subckt]
+
+    def _at(self, subckt: str) -> dict[str, list[tuple[str, int, int]]]:
+        """net -> [(child cell, pin position, instance's row in _rows)]."""
+        if subckt not in self._index:
+            idx: dict[str, list[tuple[str, int, int]]] = {}
+            for k, (cell, nets) in enumerate(self._rows(subckt)):
                 for i, n in enumerate(nets):
-                    idx.setdefault(n, []).append((cell, i))
+                    idx.setdefault(n, []).append((cell, i, k))
             self._index[subckt] = idx
         return self._index[subckt]
 
@@ -105,24 +122,47 @@ class CdlDrivers:
 
     def driver(self, subckt: str, net: str) -> tuple[str, str] | None:
         """(cell short name, output pin) of the standard cell driving `net` of `subckt`."""
+        got = self._driving(subckt, net)
+        return None if got is None else got[:2]
+
+    def _driving(self, subckt: str, net: str) -> tuple[str, str, str, int] | None:
+        """driver(), and where the cell is: the subcircuit holding it and its row there."""
         key = (subckt, net)
         if key in self._drivers:
             return self._drivers[key]
         self._drivers[key] = None        # a loop in the hierarchy finds nothing
         found = None
-        for cell, i in self._instances(subckt).get(net, []):
+        for cell, i, k in self._at(subckt).get(net, []):
             if cell not in self.subckts:
                 continue
             pin = self.pins(cell)[i]
             short = self.std_cell(cell)
             if short is None:
-                found = self.driver(cell, pin)
+                found = self._driving(cell, pin)
             elif self._is(short, pin, "OUTPUT"):
-                found = (short, pin)
+                found = (short, pin, subckt, k)
             if found:
                 break
         self._drivers[key] = found
         return found
+
+    def driver_path(self, subckt: str, net: str, through: frozenset[str] = frozenset()
+                    ) -> list[tuple[str, str]]:
+        """The standard cells driving `net` of `subckt`, the driver last: a driver whose
+        cell is in `through` (single-input buffers, such as a block's port buffers) is
+        preceded by the cell driving its input A in the same subcircuit. Empty when
+        nothing drives the net."""
+        got = self._driving(subckt, net)
+        if got is None:
+            return []
+        short, pin, holder, k = got
+        path = [(short, pin)]
+        if short in through:
+            cell, nets = self._rows(holder)[k]
+            before = self._driving(holder, nets[self.pins(cell).index("A")])
+            if before is not None:
+                path.insert(0, before[:2])
+        return path
 
     def meets(self, subckt: str, net: str, liberty) -> tuple[float, float]:
         """(pF of cell inputs, pF of wire) on `net` of `subckt`, at any depth: every
@@ -165,10 +205,17 @@ class CdlDrivers:
     def drivers_outside(self, top: str, skip: str, nets: list[str]) -> dict[str, tuple[str, str]]:
         """For each of `nets` of `top`, the standard cell driving it from an instance of `top`
         other than `skip` (the block being timed); nets nothing else drives are left out."""
+        return {n: path[-1] for n, path in self.driver_paths_outside(top, skip, nets).items()}
+
+    def driver_paths_outside(self, top: str, skip: str, nets: list[str],
+                             through: frozenset[str] = frozenset()
+                             ) -> dict[str, list[tuple[str, str]]]:
+        """drivers_outside() as driver_path(): the driver last, a `through` buffer preceded
+        by the cell driving it."""
         out = {}
         for n in nets:
             for cell, i in self._others(top, skip, n):
-                got = self.driver(cell, self.pins(cell)[i])
+                got = self.driver_path(cell, self.pins(cell)[i], through)
                 if got:
                     out[n] = got
                     break

@@ -68,16 +68,11 @@ class Placement:
             d.rect("li1", (x0, yy - li, x1, yy + li))
         return ys
 
-    def _has_devices(self, name: str) -> bool:
-        """Cells without a transistor (tap, fill, tie: StdCellLibrary.has_devices) are left
-        out of the netlist, as LVS sees nothing of them."""
-        return self.lib.has_devices(name)
-
     def cdl_instances(self) -> list[str]:
         lines = []
         for p in self.placed:
-            if not self._has_devices(p.cell.name):
-                continue
+            if not self.lib.has_devices(p.cell.name):
+                continue  # tap, fill, tie: LVS sees nothing of them (has_devices)
             nets = [p.conns.get(port, BULK.get(port)) for port in p.cell.ports]
             lines.append(f"X{p.inst} {' '.join(nets)} {p.cell.name}")
         return lines
@@ -89,7 +84,7 @@ class Placement:
                 for pin, rail in self.lib.rail_shorts(p.cell.name).items() if pin in p.conns}
 
     def cdl_subckts(self) -> list[str]:
-        return [self.lib.cdl_subckt(n) for n in sorted(self.cells) if self._has_devices(n)]
+        return [self.lib.cdl_subckt(n) for n in sorted(self.cells) if self.lib.has_devices(n)]
 
 
 def fill_row(place: Placement, row: str, x0: float, x1: float, y: float, flip: bool,

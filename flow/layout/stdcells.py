@@ -13,6 +13,7 @@ from taalas_flow.errors import InputError
 from taalas_flow.pdk import PdkConfig
 
 Rect = tuple[float, float, float, float]
+RAILS = {"VGND", "VPWR"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class StdCellLibrary:
         self.pdk = pdk
         self.prefix = pdk.data["std_cell_library"] + "__"
         self._cells: dict[str, StdCell] = {}
-        self._subckts: dict[str, str] = {}
+        self._subckts: dict[str, tuple[str, dict[str, str]]] = {}
 
     @cached_property
     def _lef(self) -> str:
@@ -100,29 +101,32 @@ class StdCellLibrary:
         return out
 
     def cdl_subckt(self, short: str) -> str:
+        return self._subckt(short)[0]
+
+    def rail_shorts(self, short: str) -> dict[str, str]:
+        """{output pin: the rail it is shorted to} of a tie cell (conb_1: LO to VGND, HI to
+        VPWR), empty for any other cell."""
+        return dict(self._subckt(short)[1])
+
+    def _subckt(self, short: str) -> tuple[str, dict[str, str]]:
+        """The cell's subcircuit as KLayout's netlist reader takes it, and its rail shorts,
+        both read once from the PDK's CDL text."""
         name = self.full(short)
         if name not in self._subckts:
             m = re.search(rf"^\.SUBCKT {re.escape(name)} .*?^\.ENDS", self._cdl, re.S | re.M)
             if not m:
                 raise InputError(f"cell {name} is not in the standard-cell CDL")
+            shorts = {}
+            for a, b in re.findall(r"^[rR]\S*\s+(\S+)\s+(\S+)\s+short\b", m.group(0), re.M):
+                if {a, b} & RAILS:
+                    pin, rail = (b, a) if a in RAILS else (a, b)
+                    shorts[pin] = rail
             # KLayout's netlist reader takes numeric parameters only (`topography=normal` is
-            # not), and no resistor without a value: the tie cell's outputs are `short`s to
-            # its rails, kept as comments (rail_shorts reads them).
+            # not), and no resistor without a value: the tie cell's `short`s stay as comments.
             text = re.sub(r"\s+\w+=[A-Za-z]\w*", "", m.group(0))
-            self._subckts[name] = re.sub(r"^([rR]\S*\s+\S+\s+\S+\s+short)\s*$", r"* \1",
-                                         text, flags=re.M)
+            text = re.sub(r"^([rR]\S*\s+\S+\s+\S+\s+short\b.*)$", r"* \1", text, flags=re.M)
+            self._subckts[name] = (text, shorts)
         return self._subckts[name]
-
-    def rail_shorts(self, short: str) -> dict[str, str]:
-        """{output pin: the rail it is shorted to} of a tie cell (conb_1: LO to VGND, HI to
-        VPWR), empty for any other cell."""
-        out = {}
-        for m in re.finditer(r"^\* [rR]\S*\s+(\S+)\s+(\S+)\s+short$", self.cdl_subckt(short),
-                             re.M):
-            a, b = m.groups()
-            pin, rail = (b, a) if a in ("VGND", "VPWR") else (a, b)
-            out[pin] = rail
-        return out
 
     def has_devices(self, short: str) -> bool:
         """Whether the cell holds a transistor. Tap and fill cells hold none, and the tie

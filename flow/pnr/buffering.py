@@ -45,6 +45,7 @@ class BufferPolicy:
     max_fanout: int
     hold_cell: str         # delay cell put before a register input short of hold slack
     hold_margin_ns: float  # hold slack every register input is given at every corner
+    port_cell: str         # buffer driving each output port of a block wired to others
 
     @classmethod
     def of(cls, pdk: PdkConfig) -> BufferPolicy:
@@ -53,7 +54,7 @@ class BufferPolicy:
             raise PdkError("pdk config has no logic.buffering (buffer cells and load limits)")
         return cls(str(b["cell"]), str(b["clock_cell"]), float(b["max_load_pf"]),
                    float(b["driver_derate"]), int(b["max_fanout"]), str(b["hold_cell"]),
-                   float(b["hold_margin_ns"]))
+                   float(b["hold_margin_ns"]), str(b["port_cell"]))
 
 
 class PinLoads:
@@ -107,6 +108,7 @@ class Buffered:
     nets_buffered: int
     clock_buffers: int
     worst_load_pf: float             # largest estimated load left on any driver
+    port_buffers: int = 0            # of `buffers`, those driving an output port
 
 
 def row_pitch(pins_at: dict[str, list[tuple[int, float, str, int]]], n_rows: int,
@@ -264,6 +266,30 @@ class _TreeBuilder:
         self.worst = max(self.worst, here)
         return depth
 
+    def port_buffer(self, n: str) -> bool:
+        """Drive output port `n` through a port buffer (BufferPolicy.port_cell) beside the
+        cell that drove it, which keeps driving the block's own sinks (and their trees) on a
+        new net. What the port meets outside (a chip wire millimetres long, another block's
+        input wiring: 0.74 pF on the engine's memory address) is unknown while the block is
+        laid out, so every output gets a buffer whose tables reach that far; the chip step
+        checks the real load against it. False for a port no cell drives."""
+        drivers = [(i, p) for i, p in self.net.nets.get(n, [])
+                   if self.direction(i, p) == "OUTPUT"]
+        if len(drivers) != 1 or self.net.ports.get(n) != "output":
+            return False
+        m = self.fresh("portnet", self.used)
+        for i, p in self.net.nets[n]:
+            if self.conns[i][p] == n:
+                self.conns[i][p] = m
+        for b in self.new:
+            if b.conns.get("A") == n:
+                b.conns["A"] = m
+        prefix = self.pdk.data["std_cell_library"] + "__"
+        self.new.append(Instance(self.fresh("port", self.used_inst), prefix + self.pol.port_cell,
+                                 {"A": m, "X": n}))
+        self.placed.append(self.where[drivers[0][0]])
+        return True
+
     def level(self, n: str, lv: _Level, groups: list[np.ndarray], bcell: str) -> _Level:
         """A buffer on net `n` for each group, driving the group's sinks on a new net; the
         buffers are the next level's sinks."""
@@ -292,13 +318,16 @@ class _TreeBuilder:
 def buffer_netlist(pdk: PdkConfig, net: GateNetlist, rows: list[list[int]],
                    where: dict[int, tuple[int, float]], row_y: np.ndarray,
                    clock: str | None = None,
-                   progress: Callable[[str], None] | None = None) -> Buffered:
+                   progress: Callable[[str], None] | None = None,
+                   port_buffers: bool = False) -> Buffered:
     """Insert buffer trees into `net` placed as `rows` (`where`: instance -> (row, x);
-    `row_y`: the rows' y). Returns the new netlist and rows; the original instances keep
-    their indices, buffers are appended."""
+    `row_y`: the rows' y), and with `port_buffers` a port buffer on every output port
+    (_TreeBuilder.port_buffer). Returns the new netlist and rows; the original instances
+    keep their indices, buffers are appended."""
     say = progress or (lambda _m: None)
     tb = _TreeBuilder(pdk, net, where, row_y, clock)
     nets_buffered = sum(1 for n in sorted(net.nets) if n not in POWER and tb.tree(n))
+    ports = sum(tb.port_buffer(n) for n in sorted(net.ports)) if port_buffers else 0
     insts = [Instance(i.name, i.cell, tb.conns[k]) for k, i in enumerate(net.instances)]
     out = GateNetlist(net.module, dict(net.ports), insts + tb.new)
     check_unbuffered(out, net, {b.name for b in tb.new})
@@ -310,18 +339,24 @@ def buffer_netlist(pdk: PdkConfig, net: GateNetlist, rows: list[list[int]],
         row = new_rows[rw]
         xs = [where[i][1] if i < base else tb.placed[i - base][1] for i in row]
         row.insert(int(np.searchsorted(xs, x, side="right")), base + k)
-    say(f"{len(tb.new)} buffers on {nets_buffered} nets ({tb.clock_buffers} in the clock tree)")
+    say(f"{len(tb.new)} buffers on {nets_buffered} nets ({tb.clock_buffers} in the clock "
+        f"tree), {ports} of them driving output ports")
     return Buffered(out, new_rows, [b.name for b in tb.new], nets_buffered, tb.clock_buffers,
-                    tb.worst)
+                    tb.worst, ports)
 
 
 def check_unbuffered(buffered: GateNetlist, original: GateNetlist, buffers: set[str]) -> None:
     """Removing `buffers` (each joins its output net to its input net) must give back
-    `original`: the same instances with the same connections and the same ports."""
+    `original`: the same instances with the same connections and the same ports. A buffer
+    driving a port joins its input net to the port (the port keeps its name)."""
     parent: dict[str, str] = {}
+    alias: dict[str, str] = {}
     for inst in buffered.instances:
         if inst.name in buffers:
-            parent[inst.conns["X"]] = inst.conns["A"]
+            if inst.conns["X"] in buffered.ports:
+                alias[inst.conns["A"]] = inst.conns["X"]
+            else:
+                parent[inst.conns["X"]] = inst.conns["A"]
 
     def root(n: str) -> str:
         seen = 0
@@ -330,7 +365,7 @@ def check_unbuffered(buffered: GateNetlist, original: GateNetlist, buffers: set[
             seen += 1
             if seen > len(parent):
                 raise InputError("buffer insertion made a loop of buffers")
-        return n
+        return alias.get(n, n)
 
     kept = [i for i in buffered.instances if i.name not in buffers]
     if len(kept) != len(original.instances) or buffered.ports != original.ports:
@@ -343,7 +378,7 @@ def check_unbuffered(buffered: GateNetlist, original: GateNetlist, buffers: set[
 
 def place_buffered(pdk: PdkConfig, net: GateNetlist, clock: str | None = None,
                    progress: Callable[[str], None] | None = None,
-                   n_rows: int | None = None) -> Buffered:
+                   n_rows: int | None = None, port_buffers: bool = False) -> Buffered:
     """Place `net` as build_block would, then insert its buffer trees (buffer_netlist); the
     returned rows go to build_block(rows=...)."""
     from taalas_flow.pnr.block import _Block
@@ -354,7 +389,7 @@ def place_buffered(pdk: PdkConfig, net: GateNetlist, clock: str | None = None,
     g = blk.g
     row_y = row_pitch(pl.pins_at, len(rows), g.row_h, g.m3_pitch,
                       int(pdk.data["logic"]["min_channel_tracks"]))
-    return buffer_netlist(pdk, net, rows, pl.where, row_y, clock, progress)
+    return buffer_netlist(pdk, net, rows, pl.where, row_y, clock, progress, port_buffers)
 
 
 def drive_variants(loads: PinLoads, cell: str) -> list[str]:
@@ -454,3 +489,39 @@ def insert_hold_delays(pdk: PdkConfig, net: GateNetlist, rows: list[list[int]],
     out.escaped = verilog_escaped(out)
     new_rows = [[j for i in row for j in (*before.get(i, ()), i)] for row in rows]
     return out, new_rows, len(new)
+
+
+def buffer_ports(pdk: PdkConfig, net: GateNetlist, ports: list[str]
+                 ) -> tuple[GateNetlist, int]:
+    """`net` with each of `ports` (outputs, one cell driving each) driven through a port
+    buffer (BufferPolicy.port_cell), for a block whose outputs cross the chip to another
+    block and which build_block places as it is (no buffer trees): the cell that drove the
+    port keeps driving the block's own sinks on a new net. Returns the netlist and the
+    buffers added; removing them gives back `net` (check_unbuffered)."""
+    pol = BufferPolicy.of(pdk)
+    cells = StdCellLibrary(pdk)
+    cell = pdk.data["std_cell_library"] + "__" + pol.port_cell
+    conns = [dict(i.conns) for i in net.instances]
+    used = set(net.nets) | set(net.ports)
+    used_inst = {i.name for i in net.instances}
+    new: list[Instance] = []
+    k = 0
+    for port in ports:
+        on = net.nets.get(port, [])
+        drivers = [i for i, p in on
+                   if cells.cell(net.instances[i].cell).directions.get(p) == "OUTPUT"]
+        if net.ports.get(port) != "output" or len(drivers) != 1:
+            raise InputError(f"{net.module}: {port} is not an output port one cell drives")
+        while f"_taalas_port{k}_" in used_inst or f"_taalas_portnet{k}_" in used:
+            k += 1
+        name, wire = f"_taalas_port{k}_", f"_taalas_portnet{k}_"
+        used_inst.add(name)
+        used.add(wire)
+        for i, p in on:
+            conns[i][p] = wire
+        new.append(Instance(name, cell, {"A": wire, "X": port}))
+    insts = [Instance(i.name, i.cell, conns[j]) for j, i in enumerate(net.instances)] + new
+    out = GateNetlist(net.module, dict(net.ports), insts)
+    check_unbuffered(out, net, {i.name for i in new})
+    out.escaped = verilog_escaped(out)
+    return out, len(new)

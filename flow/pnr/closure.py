@@ -35,13 +35,15 @@ class ClosedBlock:
 
 def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str | None,
                        progress: Callable[[str], None] | None = None,
-                       hold_check: HoldCheck | None = None) -> ClosedBlock:
+                       hold_check: HoldCheck | None = None,
+                       port_buffers: bool = False) -> ClosedBlock:
     """`hold_check(net, block)`: the (instance, pin) register inputs short of the hold
     margin in that layout (STA with its wiring); each gets a delay cell and the block is
-    laid out once more."""
+    laid out once more. `port_buffers`: a buffer on every output port (a block wired to
+    others at the chip, buffering.buffer_netlist)."""
     say = progress or (lambda _m: None)
     passes = int(pdk.data["logic"]["buffering"].get("sizing_passes", 0))
-    buffered = place_buffered(pdk, net, clock, progress=say)
+    buffered = place_buffered(pdk, net, clock, progress=say, port_buffers=port_buffers)
     current = buffered.net
     block = build_block(pdk, current, name, progress=say, rows=buffered.rows)
     resized = []

@@ -11,9 +11,14 @@ import jinja2
 
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, build_block
-from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist
+from taalas_flow.pnr.buffering import buffer_ports
+from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist, write_verilog
 from taalas_flow.regfile.memory import MemoryPlan
 from taalas_flow.resources import rtl_templates_dir
+
+# The logic's outputs that leave the memory for the engine core (the rest drive lines across
+# the memory, sized for them by synthesis: regfile.logic_output_load_pf).
+READ_DATA = ("ra_data", "rb_data")
 
 
 def dmem_params(plan: MemoryPlan, name: str, addr_bits: int) -> dict:
@@ -49,8 +54,9 @@ def logic_source(dmem_verilog: str, name: str) -> str:
 
 def build_logic(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str, clock_ns: float,
                 addr_bits: int | None = None) -> tuple[BlockLayout, GateNetlist, Path]:
-    """Render, synthesise (LibreLane Yosys) and lay out `<name>_dmem_logic`: (layout,
-    gate netlist, its file)."""
+    """Render, synthesise (LibreLane Yosys) and lay out `<name>_dmem_logic`, its read data
+    outputs through port buffers (pnr/buffering.buffer_ports): (layout, gate netlist as laid
+    out, its Verilog)."""
     from taalas_flow.synth import synthesise
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -66,4 +72,9 @@ def build_logic(pdk: PdkConfig, plan: MemoryPlan, workdir: Path, name: str, cloc
                                    "EXTRA_EXCLUDED_CELLS": list(rf["logic_excluded_cells"])})
     nl = Path(res["run_dir"]) / "final" / "nl" / f"{module}.nl.v"
     net = read_gate_netlist(nl, module, pdk.data["std_cell_library"] + "__")
-    return build_block(pdk, net, module), net, nl
+    # the read data crosses the chip to the core: a read register cannot drive that wire
+    net, _ = buffer_ports(pdk, net, sorted(p for p in net.ports
+                                           if p.split("[", 1)[0] in READ_DATA))
+    buffered = workdir / f"{module}.buffered.v"
+    write_verilog(net, buffered)
+    return build_block(pdk, net, module), net, buffered

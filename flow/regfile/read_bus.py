@@ -100,10 +100,13 @@ def chain_delay(sta: str, pdk: PdkConfig, loads: list, cell: str, chain_in: str,
     """A chain of `links` links of `cell` (output X) over these link loads: stage_delay's
     keys for its first link (from any input), `link_ns` any other's (from `chain_in`), `ns`
     the whole chain's, `links`."""
+    from taalas_flow.steps.sta import cell_delay
+
     first = stage_delay(sta, pdk, cell, "X", loads, corner, workdir)
-    link = stage_delay(sta, pdk, cell, "X", loads, corner, workdir, from_pin=chain_in)
-    return {**first, "first_ns": first["ns"], "link_ns": link["ns"],
-            "ns": first["ns"] + (links - 1) * link["ns"], "links": links}
+    link = cell_delay(sta, pdk, cell, "X", corner, workdir, first["load_pf"],
+                      from_pin=chain_in) + first["wire_ns"]
+    return {**first, "first_ns": first["ns"], "link_ns": link,
+            "ns": first["ns"] + (links - 1) * link, "links": links}
 
 
 def stripe_chain_delay(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],

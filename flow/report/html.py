@@ -118,6 +118,12 @@ def _signoff(m: dict) -> list[list]:
         row("Data memory's stripe drivers, logic and interface outputs and read chains: loads "
             "within their cells' liberty max_capacitance (tt)",
             "taalas__dmem__max_cap_violations", zero, _over_max_cap(m)),
+        row("Nets between the engine core and the other blocks: loads within their driver's "
+            "liberty max_capacitance (tt)",
+            "taalas__chip__port_max_cap_violations", zero,
+            f"largest {_fmt(m.get('taalas__chip__port_load_max_pf'))} pF; "
+            f"{_fmt(m.get('taalas__chip__core_port_buffers'))} core outputs behind port "
+            "buffers"),
         row("DRC, chip (every block placed and wired), wiring layers",
             "taalas__drc__chip_beol__count", zero,
             f"{_fmt(m.get('taalas__drc__chip_beol__count'))} violations"),
@@ -341,7 +347,8 @@ def _interblock_table(d: RunData) -> list[str]:
             "the memory's stripe drivers, interface gates, and read chains (along each "
             "stripe, then between stripes: links times the worst link) (the cell from "
             "OpenSTA into "
-            "its load, the wire's Elmore delay), the driving cell's unloaded delay and each "
+            "its load, the wire's Elmore delay), the driving cell's unloaded delay (a port "
+            "buffer's, and the register or mux before it into the buffer) and each "
             "chip wire's Elmore delay (its resistance and capacitance from the metal "
             "drawn). The memory's global logic is timed whole by OpenSTA "
             "(its wiring's SPEF, each output loaded by its line): its decode onto the column "

@@ -427,8 +427,8 @@ class ChipTop(Step):
             core, closed, timing = self._core(pdk, synthesised, module, clock, sta, period, d)
             chip, gds, drc, core_feol, lvs = self._chip(pdk, core, module, state_in, d)
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
-            ports, wire_ns, drivers, wires, met = self._ports(pdk, core, chip, module, clock,
-                                                              sta, period, d, BOUND_CORNERS)
+            ports, wire_ns, drivers, wires, met, drives = self._ports(
+                pdk, core, closed.net, chip, module, clock, sta, period, d, BOUND_CORNERS)
             rom_t = rom_job.result()
         buffered = closed.buffered
         def dmem(metric: str) -> float | None:
@@ -444,9 +444,11 @@ class ChipTop(Step):
         # the farthest column's bits through its stripe's chain, then every stripe's repeater
         read_bus = {label: v for label, metric in (
             (f"stripe read chain, {dmem('read_chain_links') or 0:.0f} x {rf['chain_cell']} "
-             "and link wire, worst link (tt)", "read_chain_ns"),
+             "and link wire: the worst link, the first from its worst input, the rest from "
+             "the chain input (tt)", "read_chain_ns"),
             (f"stripes' read links, {dmem('stripes') or 0:.0f} x {rf['read_repeater_cell']} "
-             "and bus wire to the read registers, worst link (tt)", "read_links_ns"))
+             "and bus wire to the read registers: the worst link, the first from its worst "
+             "input, the rest from the chain input (tt)", "read_links_ns"))
             if (v := dmem(metric)) is not None}
         # the logic's gate before its read registers and their setup, the slower port's
         capture = {}
@@ -500,6 +502,12 @@ class ChipTop(Step):
             if clock_late is not None and bank_hold is not None:
                 write_hold[c] = memory_write_hold(ports[c]["out_min"], data_early,
                                                   clock_late, bank_hold)
+        over = {p: v for p, v in drives.items() if v.over}
+        if over:
+            warn("chip: nets between blocks past their driver's liberty max_capacitance (tt), "
+                 "delays extrapolated: " + ", ".join(
+                     f"{p} {v.cell} {v.load_pf:.2f} pF > {v.max_cap_pf:.2f}"
+                     for p, v in list(over.items())[:8]) + (" ..." if len(over) > 8 else ""))
         m = chip.metrics
         wire_c = sum(net_rc(pdk, core, n)[1] for n in core.pins)
         metrics = {
@@ -518,6 +526,10 @@ class ChipTop(Step):
             "taalas__chip__core_resized": sum(closed.resized),
             "taalas__chip__core_hold_cells": closed.hold_cells,
             "taalas__chip__core_wire_cap_pf": wire_c,
+            "taalas__chip__core_port_buffers": buffered.port_buffers,
+            "taalas__chip__port_max_cap_violations": len(over),
+            "taalas__chip__port_load_max_pf": max((v.load_pf for v in drives.values()),
+                                                  default=0.0),
             **{f"taalas__sta__core__{kind}_ws_{corner}_ns": v[f"timing__{kind}__ws"]
                for corner, v in timing.items() for kind in ("setup", "hold")},
             "taalas__sta__core__period_ns": period,
@@ -549,6 +561,8 @@ class ChipTop(Step):
              "timing": timing, "port_timing": ports, "buffers": len(buffered.buffers),
              "nets_buffered": buffered.nets_buffered, "resized": closed.resized,
              "hold_cells": closed.hold_cells,
+             "port_drives": {p: {"cell": v.cell, "pin": v.pin, "load_pf": v.load_pf,
+                                 "max_cap_pf": v.max_cap_pf} for p, v in drives.items()},
              "interblock": interblock, "rom_timing": rom_t, "dmem_write_hold": write_hold,
              "chip_wires": {n: {"um": w.um, "ohm": w.ohm, "pf": w.pf,
                                 "beyond_pins_pf": met.get(n, (0.0, 0.0))[0],
@@ -588,22 +602,29 @@ class ChipTop(Step):
         closed = lay_out_for_timing(
             pdk, synthesised, module, clock, progress=info,
             hold_check=lambda net, block: set(
-                time_core(net, block, BufferPolicy.of(pdk).hold_margin_ns).short_hold))
+                time_core(net, block, BufferPolicy.of(pdk).hold_margin_ns).short_hold),
+            port_buffers=True)
         core = closed.block
         write_block(core, d)
         # delay cells changed the layout the hold check timed: time the final one
         timing = (time_core(closed.net, core) if closed.hold_cells else timed[-1]).slacks
         return core, closed, timing
 
-    def _ports(self, pdk, core, chip, module: str, clock: str, sta: str, period: float,
+    def _ports(self, pdk, core, net, chip, module: str, clock: str, sta: str, period: float,
                d: Path, bound_corners: tuple[str, ...]):
         """The core's share of every path through its ports at every corner, timed with what
         the chip puts on each port (chip/wires.py); per port (bus, worst bit) the chip wire's
-        Elmore delay; per bound corner and port the cell of the other block that drives it
-        with its unloaded delay; and every chip net's wire. chip/timing.py adds the other
-        blocks' share."""
+        Elmore delay; per bound corner and port the cells of the other block that drive it
+        with their delays (the driver unloaded, a cell before its port buffer into it);
+        every chip net's wire; and per port bit the driver of its
+        whole net and that net's load (chip/port_drive.py, `net` the core's netlist as laid
+        out). chip/timing.py adds the other blocks' share."""
+        from taalas_flow.chip.port_drive import port_drives
         from taalas_flow.chip.wires import CdlDrivers, chip_wires
+        from taalas_flow.layout.stdcells import StdCellLibrary
         from taalas_flow.pnr.block import cdl_names
+        from taalas_flow.pnr.buffering import BufferPolicy, PinLoads
+        from taalas_flow.pnr.parasitics import net_rc
         from taalas_flow.rom.liberty import PdkLiberty
         from taalas_flow.steps.sta import CORNERS, cell_delay, port_timing
 
@@ -611,7 +632,9 @@ class ChipTop(Step):
         wires = chip_wires(pdk, chip)
         inputs = {p for p, (x, _y) in core.ports.items() if x == 0.0 and p != clock}
         walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
-        outside = walk.drivers_outside(chip.name, core.name, [spell[p] for p in inputs])
+        # a block's port buffer is looked through to the cell before it (its delay counts)
+        paths = walk.driver_paths_outside(chip.name, core.name, [spell[p] for p in inputs],
+                                          frozenset({BufferPolicy.of(pdk).port_cell}))
         # what each net meets in the other blocks (every cell input on it and their wiring
         # of it, at any depth); a chip pin's net meets the config's stand-in for one gate
         met = walk.beyond(chip.name, core.name, [spell[p] for p in core.ports],
@@ -622,7 +645,11 @@ class ChipTop(Step):
         # core's side of the net is in its SPEF)
         loads = {p: wires[spell[p]].pf + (0.0 if p in inputs else rx[p])
                  for p in core.ports if p != clock and spell[p] in wires}
-        drivers = {p: outside[spell[p]] for p in inputs if spell[p] in outside}
+        drivers = {p: paths[spell[p]][-1] for p in inputs if spell[p] in paths}
+        drives = port_drives(StdCellLibrary(pdk), PinLoads(pdk), net,
+                             lambda p: net_rc(pdk, core, p)[1],
+                             {p: wires[spell[p]].pf + rx[p] for p in core.ports
+                              if p != clock and spell[p] in wires}, drivers)
         core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
         ports = {c: port_timing(sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
                                 c, loads=loads, drivers=drivers) for c in CORNERS}
@@ -635,16 +662,33 @@ class ChipTop(Step):
             wire_ns[bus(p)] = max(wire_ns.get(bus(p), 0.0),
                                   wires[spell[p]].elmore_ns(stand_in if p in inputs else rx[p]))
         (d / "cell_delay").mkdir(exist_ok=True)
-        by_corner: dict[str, dict[str, tuple[str, float]]] = {}
+        pin_loads = PinLoads(pdk)
+        delays: dict[tuple[str, str, float, str], float] = {}
+
+        def stages(path: list[tuple[str, str]], corner: str) -> list[tuple[str, float]]:
+            """Each cell's delay: into the next one's input A (the wire between them inside
+            the block left out), the last unloaded."""
+            out = []
+            for k, (cell, pin) in enumerate(path):
+                load = pin_loads.cap(path[k + 1][0], "A") if k + 1 < len(path) else 0.0
+                key = (cell, pin, load, corner)
+                if key not in delays:
+                    delays[key] = cell_delay(sta, pdk, cell, pin, corner, d / "cell_delay",
+                                             load_pf=load)
+                out.append((cell, delays[key]))
+            return out
+
+        by_corner: dict[str, dict[str, list[tuple[str, float]]]] = {}
         for c in bound_corners:
-            delay = {cp: cell_delay(sta, pdk, *cp, c, d / "cell_delay")
-                     for cp in sorted(set(drivers.values()))}
-            worst: dict[str, tuple[str, float]] = {}
-            for p, cp in drivers.items():
-                if bus(p) not in worst or delay[cp] > worst[bus(p)][1]:
-                    worst[bus(p)] = (cp[0], delay[cp])
+            worst: dict[str, list[tuple[str, float]]] = {}
+            for p in drivers:
+                got = stages(paths[spell[p]], c)
+                if bus(p) not in worst or sum(v for _c, v in got) > \
+                        sum(v for _c, v in worst[bus(p)]):
+                    worst[bus(p)] = got
             by_corner[c] = worst
-        return ports, wire_ns, by_corner, wires, {spell[p]: met[spell[p]] for p in core.ports}
+        return (ports, wire_ns, by_corner, wires, {spell[p]: met[spell[p]] for p in core.ports},
+                drives)
 
     def _chip(self, pdk, core, module: str, state_in: State, d: Path):
         """The chip assembled from the core and the blocks the earlier steps wrote, and its

@@ -41,6 +41,18 @@ def test_port_is_drc_clean(port) -> None:
     assert p.metrics["channel_tracks"] > 0 and p.width > 0
 
 
+def test_port_logic_drives_dout_through_port_buffers(port) -> None:
+    """DOUT crosses the chip to the core: every bit leaves the logic block through the
+    config's port buffer, and each buffer's input is the output mux's."""
+    from taalas_flow.pnr.buffering import BufferPolicy
+
+    pdk, _, _, _, _, logic = port
+    cell = f"sky130_fd_sc_hd__{BufferPolicy.of(pdk).port_cell}"
+    douts = [p for p in logic.ports if p.startswith("DOUT")]
+    buffers = [ln for ln in logic.cdl.split("\n") if ln.startswith("X") and ln.endswith(cell)]
+    assert douts and len(buffers) == len(douts)
+
+
 def test_port_is_lvs_clean_and_lvs_sees_a_wrong_wire(port) -> None:
     pdk, _, _, d, p, _ = port
     r = run_lvs(pdk, d / "port.gds", d / "port.cdl", d / "lvs", blackbox=BLACKBOX)

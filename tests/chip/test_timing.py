@@ -36,9 +36,10 @@ def test_paths_without_a_measurement_are_left_out() -> None:
 
 def test_wire_and_driver_segments_join_their_paths() -> None:
     """The chip wire's delay on every path through a port that has one, the other block's
-    driving cell (unloaded) on the paths into the core; nothing on ports without them."""
+    driving cell (unloaded; before a port buffer, the cell into it) on the paths into the
+    core; nothing on ports without them."""
     wires = {"wrom_addr": 0.2, "wrom_dout": 0.5, "ra_data": 0.3, "ra_addr": 0.1}
-    drivers = {"wrom_dout": ("mux2_1", 0.25), "ra_data": ("dfxtp_2", 0.27)}
+    drivers = {"wrom_dout": [("mux2_1", 0.25)], "ra_data": [("dfxtp_2", 0.17), ("buf_8", 0.1)]}
     bare = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
     p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0, wire_ns=wires,
                          drivers=drivers)
@@ -51,6 +52,9 @@ def test_wire_and_driver_segments_join_their_paths() -> None:
               "core -> data memory rb address", "wrom read in the clock's low phase"):
         assert added[k] == 0.0, k
     assert p["wrom data -> core"]["segments"]["port output (mux2_1, unloaded)"] == 0.25
+    read = p["data memory ra read -> core"]["segments"]
+    assert read["read register clock to Q (dfxtp_2 into the port buffer)"] == 0.17
+    assert read["port buffer (buf_8, unloaded)"] == 0.1
 
 
 def test_the_memory_stripe_drivers_join_the_address_paths_only() -> None:

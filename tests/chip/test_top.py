@@ -16,6 +16,7 @@ from taalas_flow.chip.top import build_chip
 from taalas_flow.layout.gds import GDS_TIMESTAMP
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block
+from taalas_flow.pnr.buffering import BufferPolicy
 from taalas_flow.pnr.netlist import read_gate_netlist
 from taalas_flow.regfile.column import build_column
 from taalas_flow.regfile.drivers import build_repeaters, repeater_module
@@ -131,9 +132,9 @@ def test_chip_personalisation_is_the_via_layer_only(chip, tiny_q4) -> None:
 
 def test_chip_wires_and_the_cells_that_drive_them(chip) -> None:
     """Every net between blocks has its drawn wire priced (longer wire, more capacitance),
-    and the CDL walk finds the cell in the other block driving each core input: the
-    memory's read registers, the ROM port's output logic; a net only the core drives (an
-    address) has no driver outside it."""
+    and the CDL walk finds the cell in the other block driving each core input: a port
+    buffer, after the memory's read registers or the ROM port's output logic; a net only
+    the core drives (an address) has no driver outside it."""
     from taalas_flow.chip.wires import CdlDrivers, chip_wires
 
     pdk, _d, top, pw = chip
@@ -144,14 +145,18 @@ def test_chip_wires_and_the_cells_that_drive_them(chip) -> None:
     by_len = sorted(wires.values(), key=lambda w: w.um)
     assert by_len[0].pf < by_len[-1].pf and by_len[0].ohm < by_len[-1].ohm
     assert all(w.elmore_ns(0.0175) > 0 for w in wires.values())
-    found = CdlDrivers(pdk, top.cdl).drivers_outside("chip", "core", between)
-    lib = CdlDrivers(pdk, top.cdl).lib
+    walk = CdlDrivers(pdk, top.cdl)
+    port_cell = BufferPolicy.of(pdk).port_cell
+    found = walk.drivers_outside("chip", "core", between)
+    paths = walk.driver_paths_outside("chip", "core", between, frozenset({port_cell}))
     for i in range(16):
-        cell, pin = found[f"ra_data_{i}_"]
-        assert cell.startswith("dfxtp") and pin == "Q", (i, cell, pin)
+        assert found[f"ra_data_{i}_"] == (port_cell, "X")
+        (cell, pin), last = paths[f"ra_data_{i}_"]
+        assert cell.startswith("dfxtp") and pin == "Q" and last == (port_cell, "X"), i
     for i in range(pw):
-        cell, pin = found[f"prom_dout_{i}_"]
-        assert lib.cell(cell).directions[pin] == "OUTPUT"
+        assert found[f"prom_dout_{i}_"] == (port_cell, "X")
+        (cell, pin), _last = paths[f"prom_dout_{i}_"]
+        assert walk.lib.cell(cell).directions[pin] == "OUTPUT" and cell != port_cell
     assert "ra_addr_0_" not in found and "we" not in found
 
 

@@ -27,6 +27,16 @@ def test_subckt_keeps_numeric_parameters_only(lib) -> None:
     assert lib.cdl_subckt("dfxtp_1") is text      # parsed once
 
 
+def test_tie_cell_outputs_are_its_rails(lib) -> None:
+    """conb_1's CDL shorts LO to VGND and HI to VPWR; the probe cell's internal short to its
+    output is no rail short, and a logic cell has none."""
+    assert lib.rail_shorts("conb_1") == {"LO": "VGND", "HI": "VPWR"}
+    assert not lib.has_devices("conb_1") and lib.has_devices("and2_4")
+    text = lib.cdl_subckt("conb_1")
+    assert not [ln for ln in text.splitlines() if ln.lower().startswith("r")]  # reader-safe
+    assert lib.rail_shorts("probe_p_8") == {} and lib.rail_shorts("and2_4") == {}
+
+
 def test_pin_point_lies_on_the_pin(lib) -> None:
     x, y = lib.pin_point("and2_4", "X")
     assert any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in lib.cell("and2_4").pins["X"])

@@ -15,6 +15,7 @@ from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.block import build_block
 from taalas_flow.pnr.buffering import (
     BufferPolicy,
+    buffer_ports,
     check_unbuffered,
     insert_hold_delays,
     place_buffered,
@@ -95,6 +96,67 @@ def test_removing_buffers_gives_the_synthesised_netlist(fan) -> None:
     wrong[k] = Instance("g3", wrong[k].cell, {**wrong[k].conns, "A": other})
     with pytest.raises(InputError, match="g3"):
         check_unbuffered(replace(b.net, instances=wrong), net, set(b.buffers))
+
+
+@pytest.fixture(scope="module")
+def fan_ports(pdk, fan):
+    _d, net, _b = fan
+    return place_buffered(pdk, net, "clk", n_rows=8, port_buffers=True)
+
+
+def test_port_buffers_drive_every_output(pdk, fan, fan_ports) -> None:
+    """Each output y[k] is driven by a port buffer whose input is what f<k> drove; the port
+    keeps its name, and removing the buffers gives back the synthesised netlist."""
+    _d, net, b = fan
+    pb = fan_ports
+    assert pb.port_buffers == N and len(pb.buffers) == len(b.buffers) + N
+    drv = {n: i for i in pb.net.instances for p, n in i.conns.items() if p in ("X", "Q")}
+    cell = PREFIX + BufferPolicy.of(pdk).port_cell
+    for k in range(N):
+        buf = drv[f"y[{k}]"]
+        assert buf.cell == cell and buf.name in pb.buffers
+        assert drv[buf.conns["A"]].name == f"f{k}"
+    check_unbuffered(pb.net, net, set(pb.buffers))
+    # a port buffer fed from the wrong register is caught
+    k = next(k for k, i in enumerate(pb.net.instances) if i.name == drv["y[1]"].name)
+    wrong = list(pb.net.instances)
+    wrong[k] = Instance(wrong[k].name, wrong[k].cell,
+                        {**wrong[k].conns, "A": drv["y[2]"].conns["A"]})
+    with pytest.raises(InputError):
+        check_unbuffered(replace(pb.net, instances=wrong), net, set(pb.buffers))
+
+
+def test_port_buffered_block_lvs(pdk, fan, fan_ports, tmp_path: Path) -> None:
+    blk = build_block(pdk, fan_ports.net, "fan", rows=fan_ports.rows)
+    blk.lib.write_gds(str(tmp_path / "fan.gds"), timestamp=GDS_TIMESTAMP)
+    (tmp_path / "fan.cdl").write_text(blk.cdl)
+    drc = run_drc(pdk, tmp_path / "fan.gds", tmp_path / "fan.lyrdb", feol=False)
+    assert drc.violations == 0, drc.by_rule
+    lvs = run_lvs(pdk, tmp_path / "fan.gds", tmp_path / "fan.cdl", tmp_path / "lvs",
+                  blackbox=PREFIX + "*")
+    assert lvs.clean, lvs.log
+
+
+def test_buffer_ports_on_an_unplaced_netlist(pdk, fan, tmp_path: Path) -> None:
+    """The netlist-only port buffers (a block build_block places as it is): the named
+    outputs through the port cell, the rest untouched, the result written and read back
+    equal; an input or an unknown port is refused."""
+    _d, net, _b = fan
+    out, added = buffer_ports(pdk, net, [f"y[{k}]" for k in range(0, N, 2)])
+    assert added == N // 2 and len(out.instances) == len(net.instances) + added
+    drv = {n: i for i in out.instances for p, n in i.conns.items() if p in ("X", "Q")}
+    cell = PREFIX + BufferPolicy.of(pdk).port_cell
+    for k in range(N):
+        if k % 2:
+            assert drv[f"y[{k}]"].name == f"f{k}"
+        else:
+            assert drv[f"y[{k}]"].cell == cell and drv[drv[f"y[{k}]"].conns["A"]].name == f"f{k}"
+    write_verilog(out, tmp_path / "fan.v")
+    back = read_gate_netlist(tmp_path / "fan.v", "fan", PREFIX)
+    assert back.instances == out.instances and back.ports == out.ports
+    for bad in (["d"], ["nope"]):
+        with pytest.raises(InputError, match="not an output port"):
+            buffer_ports(pdk, net, bad)
 
 
 def test_verilog_round_trip(fan, tmp_path: Path) -> None:

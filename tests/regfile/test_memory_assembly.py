@@ -448,6 +448,26 @@ def test_read_chains_link_each_interface_to_the_next_and_each_stripe_to_the_one_
     assert lt["load_pf"] < lt["max_cap_pf"]
 
 
+def test_logic_read_data_leaves_through_port_buffers(memory) -> None:
+    """The read data crosses the chip to the core: each bit leaves the logic through the
+    config's port buffer after its read register; the lines across the memory do not."""
+    from taalas_flow.pnr.buffering import BufferPolicy
+    from taalas_flow.regfile.logic import READ_DATA
+
+    pdk, *_r, netlists, _f = memory
+    lnet, lsrc = next(v for k, v in netlists.items() if k == "t_dmem_logic")
+    cell = f"sky130_fd_sc_hd__{BufferPolicy.of(pdk).port_cell}"
+    drv = {n: i for i in lnet.instances for p, n in i.conns.items() if p in ("X", "Q", "Y")}
+    out = [p for p, k in lnet.ports.items() if k == "output"]
+    data = [p for p in out if p.split("[")[0] in READ_DATA]
+    assert len(data) == 2 * PLAN.width
+    for p in data:
+        assert drv[p].cell == cell and drv[drv[p].conns["A"]].cell.startswith(
+            "sky130_fd_sc_hd__dfxtp"), p
+    assert not any(drv[p].cell == cell for p in out if p not in data)
+    assert lsrc.name.endswith(".buffered.v") and cell in lsrc.read_text()
+
+
 def test_logic_is_timed_whole_into_the_lines_it_drives(memory, tmp_path) -> None:
     """OpenSTA on the whole logic, each output loaded by its line: a line's decode takes
     longer than its last cell alone into the same load and grows with the load; the read
