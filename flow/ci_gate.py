@@ -56,7 +56,7 @@ RULES = [
     Rule("taalas__lvs__dmem_clean", "lower", what="LVS, data memory"),
     Rule("taalas__chip__area_mm2", "higher", rel=0.01, what="die area"),
     Rule("taalas__drc__chip_beol__count", "higher", what="DRC, chip (wiring layers)"),
-    Rule("taalas__drc__core_tile_feol__count", "higher", what="DRC, engine core window FEOL"),
+    Rule("taalas__drc__chip_feol__count", "higher", what="DRC, chip FEOL"),
     Rule("taalas__lvs__chip_clean", "lower", what="LVS, chip"),
     Rule("taalas__rom__chip_readback_ok", "lower", what="weights read back from the chip GDS"),
     Rule("taalas__xor__chip_non_personalisation_layers", "higher",

@@ -68,8 +68,7 @@ class TaalasFlow(SequentialFlow):
          "the clock that bounds, but the wiring inside the ROM ports and the clock's skew "
          "between blocks are in no sum, and hold across blocks is bounded for "
          "the memory's write inputs only; the core's setup target "
-         "is not closed (the report gives the clock it runs at); FEOL DRC of the whole "
-         "chip (each block's FEOL is checked on its own or on a tile) and LVS of the full "
+         "is not closed (the report gives the clock it runs at); LVS of the full "
          "ROM macros (per run a whole macro tile is LVS-checked); I/O pads",
          "issue 6"),
     ]

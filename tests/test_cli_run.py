@@ -92,7 +92,7 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
         for s in stages) == 0
     # the chip: every block placed and wired, signed off
     assert metrics["taalas__drc__chip_beol__count"] == 0
-    assert metrics["taalas__drc__core_tile_feol__count"] == 0
+    assert metrics["taalas__drc__chip_feol__count"] == 0
     assert metrics["taalas__lvs__chip_clean"] == 1
     assert metrics["taalas__chip__area_mm2"] > metrics["taalas__dmem__area_mm2"]
     assert (run_dir / "final" / "taalas_chip_gds" / "taalas_engine_chip.gds").is_file()

@@ -371,10 +371,6 @@ class DataMemory(Step):
         return _publish(d, blocks), metrics
 
 
-# The flat engine core's FEOL is checked on a window this wide at its centre (whole cells only);
-# all of it takes tens of minutes (45k cells). Its wiring layers are checked with the chip.
-CORE_TILE_UM = 400.0
-
 # Cells compared as black boxes in the chip's LVS: every block's standard-cell copies (renamed
 # apart from the ROM macros' device-level cells) and the ROM bank macros.
 CHIP_BLACKBOX = PORT_BLACKBOX
@@ -385,8 +381,8 @@ class ChipTop(Step):
     """The chip: the engine core laid out by flow/pnr, placed with the data memory and the
     ROM ports (as their steps wrote them) on a die, wired on one channel and the met4 lines
     beside the core, with power rails and pins at the die edge (chip/top.py). DRC of the
-    wiring layers on the whole chip and LVS of the whole chip against the engine top's
-    netlist (the blocks' own FEOL and device checks are their steps')."""
+    wiring layers and of the FEOL layers on the whole chip, and LVS of the whole chip
+    against the engine top's netlist (the blocks' device checks are their steps')."""
 
     id = "Taalas.ChipTop"
     name = "Chip top"
@@ -425,7 +421,7 @@ class ChipTop(Step):
             rom_job = spice.submit(rom_read_timing, pdk, arch, BOUND_CORNERS,
                                    d / "rom_timing")
             core, closed, timing = self._core(pdk, synthesised, module, clock, sta, period, d)
-            chip, gds, drc, core_feol, lvs = self._chip(pdk, core, module, state_in, d)
+            chip, gds, drc, feol, lvs = self._chip(pdk, core, state_in, d)
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
             ports, wire_ns, drivers, wires, met, drives = self._ports(
                 pdk, core, closed.net, chip, module, clock, sta, period, d, BOUND_CORNERS)
@@ -550,7 +546,7 @@ class ChipTop(Step):
             "taalas__chip__wire_max_elmore_ns": max(wire_ns.values()),
             "taalas__chip__pins": m["pins"],
             "taalas__drc__chip_beol__count": drc.violations,
-            "taalas__drc__core_tile_feol__count": core_feol.violations,
+            "taalas__drc__chip_feol__count": feol.violations,
             "taalas__lvs__chip_clean": int(lvs.clean),
             "taalas__rom__chip_readback_ok": int(chip_readback),
             "taalas__xor__chip_non_personalisation_layers": len(chip_xor.foreign_layers),
@@ -569,7 +565,7 @@ class ChipTop(Step):
                                 "beyond_wire_pf": met.get(n, (0.0, 0.0))[1]}
                             for n, w in sorted(wires.items())},
              "spef": f"{module}.spef",
-             "core_tile_um": CORE_TILE_UM, "drc_core_tile_feol": core_feol.by_rule,
+             "drc_feol": feol.by_rule,
              "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
              "readback_ok": chip_readback, "xor_differing": chip_xor.differing},
             indent=2) + "\n")
@@ -690,36 +686,31 @@ class ChipTop(Step):
         return (ports, wire_ns, by_corner, wires, {spell[p]: met[spell[p]] for p in core.ports},
                 drives)
 
-    def _chip(self, pdk, core, module: str, state_in: State, d: Path):
+    def _chip(self, pdk, core, state_in: State, d: Path):
         """The chip assembled from the core and the blocks the earlier steps wrote, and its
-        signoff: (chip block, its GDS, chip DRC of the wiring layers, FEOL DRC of a window
-        of the core, chip LVS)."""
+        signoff: (chip block, its GDS, chip DRC of the wiring layers, chip FEOL DRC, chip
+        LVS)."""
         from librelane.logging import info
 
         from taalas_flow.chip.top import build_chip
-        from taalas_flow.layout.gds import GDS_TIMESTAMP
-        from taalas_flow.signoff.drc import run_drc, window_tile
+        from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
         from taalas_flow.steps.common import read_block
 
-        (cx, cy), h = (core.width / 2, core.height / 2), CORE_TILE_UM / 2
-        tile = window_tile(core.lib, module, (cx - h, cy - h, cx + h, cy + h), f"{module}_tile")
-        tile_gds = d / f"{module}_tile.gds"
-        tile.write_gds(str(tile_gds), timestamp=GDS_TIMESTAMP)
         blocks = {n: read_block(Path(p), n) for n, p in _blocks(state_in).items()}
         roms = {k: blocks[f"taalas_engine_{k}"] for k in ("wrom", "prom")}
         chip = build_chip(pdk, core, blocks["taalas_engine_dmem"], roms, CHIP_NAME)
         gds, cdl = write_block(chip, d)
-        info(f"chip top: {chip.width / 1000:.2f} x {chip.height / 1000:.2f} mm; LVS, DRC of "
-             "the wiring layers and FEOL of a window of the core, side by side")
+        info(f"chip top: {chip.width / 1000:.2f} x {chip.height / 1000:.2f} mm; LVS beside "
+             "DRC of the wiring layers, then of the FEOL layers")
         # separate KLayout processes: LVS (one thread) beside the DRC runs
         with ThreadPoolExecutor(max_workers=2) as pool:
             lvs_job = pool.submit(run_lvs, pdk, gds, cdl, d / "lvs", blackbox=CHIP_BLACKBOX)
             drc = run_drc(pdk, gds, d / f"{CHIP_NAME}_beol.lyrdb", feol=False)
-            core_feol = run_drc(pdk, tile_gds, d / f"{module}_tile.lyrdb", feol=True,
-                                beol=False)
+            feol = run_drc(pdk, gds, d / f"{CHIP_NAME}_feol.lyrdb", feol=True, beol=False,
+                           offgrid=False)
             lvs = lvs_job.result()
-        return chip, gds, drc, core_feol, lvs
+        return chip, gds, drc, feol, lvs
 
     def _personalisation(self, pdk, qm, arch, gds: Path, d: Path):
         """The base-die invariant on the chip itself: the weights read back from the chip
