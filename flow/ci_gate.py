@@ -121,8 +121,7 @@ def run_metrics(run_dir: Path) -> dict:
     """final/metrics.json plus the flow's wall time: the sum of the stages' runtimes, each
     stage's last attempt only (a run resumed with --from keeps the superseded ones)."""
     data = collect(run_dir)
-    last = {name.split("-", 1)[1]: s for name, s in data.stages}
-    return {**data.metrics, "taalas__flow__runtime_s": round(sum(last.values()), 1)}
+    return {**data.metrics, "taalas__flow__runtime_s": round(data.full_run_s, 1)}
 
 
 def load_baseline(path: Path) -> dict:

@@ -118,7 +118,7 @@ def respin(base_run: Path, model: str, pdk_root: Path | None, runs: Path | None 
     for name, shape in shapes.items():
         write_rom_verilog(images[name], shape.mux, f"taalas_engine_{name}", views / f"{name}.v")
     wall = time.perf_counter() - t0
-    base_wall = sum(s for _, s in collect(base_run).stages)
+    base_wall = collect(base_run).full_run_s
     result = {
         "base_run": str(base_run), "model": str(ckpt.directory), "gds": str(gds),
         "readback_ok": readback_ok, "xor_only_personalisation": xor.only_allowed,

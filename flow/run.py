@@ -85,11 +85,10 @@ def _summarise(console: Console, run_dir: Path, metrics: dict, missing: list) ->
     stages = Table(title="stages")
     stages.add_column("stage")
     stages.add_column("seconds", justify="right")
-    total = 0.0
-    for name, sec in collect(run_dir).stages:
+    data = collect(run_dir)
+    for name, sec in data.stages:
         stages.add_row(name, f"{sec:.1f}")
-        total += sec
-    stages.add_row("[b]total[/]", f"[b]{total:.1f}[/]")
+    stages.add_row("[b]total[/] (each stage's last attempt)", f"[b]{data.full_run_s:.1f}[/]")
     console.print(stages)
     t = Table(title=f"taalas-flow run {run_dir.name}")
     t.add_column("metric")

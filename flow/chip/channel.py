@@ -18,6 +18,17 @@ from taalas_flow.pnr.block import TrackGeometry, left_edge
 
 
 @dataclass
+class Branch:
+    """One connection off a net's track as drawn: where it leaves the track, its metal by
+    (layer, width) and cuts, and what it reaches (a block, a pin; chip/clock.py times a net
+    to each)."""
+    x: float
+    to: str | None
+    wires: dict[tuple[str, float], float] = field(default_factory=dict)
+    cuts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class ChannelNet:
     name: str
     drops: list[float] = field(default_factory=list)   # x of met2 drops from above
@@ -37,15 +48,26 @@ class Channel:
         self.n_tracks = 0
         self.wires: dict[str, dict[tuple[str, float], float]] = {}
         self.cuts: dict[str, dict[str, int]] = {}
+        self.branches: dict[str, list[Branch]] = {}
+        self._branch: Branch | None = None
+
+    def _start(self, net: str, x: float, to: str | None) -> None:
+        """The wire and cuts recorded until the next _start are one branch of `net`."""
+        self._branch = Branch(x, to)
+        self.branches.setdefault(net, []).append(self._branch)
 
     def _wire(self, net: str, layer: str, w: float, length: float) -> None:
         key = (layer, w)
-        by = self.wires.setdefault(net, {})
-        by[key] = by.get(key, 0.0) + abs(length)
+        for by in (self.wires.setdefault(net, {}), *self._open()):
+            by[key] = by.get(key, 0.0) + abs(length)
 
     def _cut(self, net: str, layer: str, k: int = 1) -> None:
-        by = self.cuts.setdefault(net, {})
-        by[layer] = by.get(layer, 0) + k
+        for by in (self.cuts.setdefault(net, {}),
+                   *((b.cuts,) if (b := self._branch) is not None else ())):
+            by[layer] = by.get(layer, 0) + k
+
+    def _open(self) -> tuple[dict[tuple[str, float], float], ...]:
+        return (self._branch.wires,) if self._branch is not None else ()
 
     @property
     def top(self) -> float:
@@ -73,7 +95,13 @@ class Channel:
             self.track[n.name] = tracks[k]
         self.n_tracks = max(tracks.values(), default=-1) + 1
 
+    def track_span(self, net: str, left: float = 0.0) -> tuple[float, float, float]:
+        """(x from, x to, width) of a net's met3 track as draw_tracks draws it."""
+        lo, hi = self.extent[net]
+        return max(lo, left), hi, self.g.m3_w
+
     def draw_tracks(self, d: Drawer, left: float) -> None:
+        self._branch = None
         for n, (lo, hi) in sorted(self.extent.items()):
             d.hwire("met3", max(lo, left), hi, self.track_y(n), self.g.m3_w)
             self._wire(n, "met3", self.g.m3_w, hi - max(lo, left))
@@ -90,9 +118,10 @@ class Channel:
         return out
 
     def draw_drop(self, d: Drawer, net: str, x: float, y_top: float,
-                  layer: str = "met2") -> None:
+                  layer: str = "met2", to: str | None = None) -> None:
         """Met2 (or met4, for a pin on met4) from y_top (inside the pin above) down to the
-        net's track, via2 (via3) there."""
+        net's track, via2 (via3) there; a branch of the net reaching `to`."""
+        self._start(net, x, to)
         ty = self.track_y(net)
         if layer == "met4":
             g = self.g
@@ -107,9 +136,11 @@ class Channel:
         self._wire(net, "met2", pw, y_top - ty + ph / 2)
         self._cut(net, "via2")
 
-    def draw_column(self, d: Drawer, net: str, x: float, y_pin: float, x_pin: float) -> None:
+    def draw_column(self, d: Drawer, net: str, x: float, y_pin: float, x_pin: float,
+                    to: str | None = None) -> None:
         """Met4 from the net's track down (or up) to y_pin, then met3 across to the pin at
-        x_pin."""
+        x_pin; a branch of the net reaching `to`."""
+        self._start(net, x, to)
         g = self.g
         ty = self.track_y(net)
         lo, hi = sorted((ty, y_pin))

@@ -10,7 +10,8 @@ into the rails. Wiring (chip/channel.py) is planar per layer by construction:
 - a net on the banks' bottom edge drops on met2 from the pin to its own met3 channel track;
   a bank's met3 CLK pin first runs right past the bank's edge, then drops;
 - a net into the block runs down a met4 column (one per net) to the port's y, then on met3
-  to the block's edge pin;
+  to the block's edge pin; the macros' clock MCLK, which the block drives from CLK through
+  its clock buffer (pdk `chip.rom_clock_cell`), comes up a met4 column right of the block;
 - the port's pins: ADDR, CLK and EN leave on their channel tracks at the left edge, DOUT on
   the block's output tracks at the right edge.
 
@@ -37,6 +38,8 @@ from taalas_flow.rom.lef import macro_pins
 from taalas_flow.rom.predecode import PredecodePlan
 
 STD_PREFIX = "sky130_fd_sc_hd__"
+# The port logic's output that clocks the macros (PRE and CLK): CLK through its clock buffer.
+CLOCK_OUT = "MCLK"
 
 
 def via_array(d: Drawer, cut: str, r: tuple[float, float, float, float],
@@ -127,6 +130,8 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
     for n in ("CLK", "EN"):
         net(n).left_exit = True
         net(n).column_to = n
+    if CLOCK_OUT not in logic.ports or logic.ports[CLOCK_OUT][0] == 0.0:
+        raise ValueError(f"{logic.name} has no right-edge pin {CLOCK_OUT} (its clock buffer)")
     for j in range(shape.width):
         net(f"q_{j}").column_to = f"q[{j}]"
     missing = [p for p in [nt.column_to for nt in nets.values() if nt.column_to]
@@ -142,8 +147,9 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
     for b, ((x0, _y0), (x1, _y1)) in sizes.items():
         bank_x[b] = snap(x - x0)
         x = snap(x + (x1 - x0) + float(pdk.data["rom"]["macro_spacing"]))
+    mclk_x = snap(xb + logic.width + gap + g.m4_pitch / 2)
     right = max(x - float(pdk.data["rom"]["macro_spacing"]) + float(c["clk_stub"]) + 1.0,
-                xb + logic.width)
+                mclk_x + g.m4_pitch / 2)
     width = snap(right + gap + ring_w + margin)
 
     # y positions, bottom up: rails, block, channel, banks, rails.
@@ -160,7 +166,7 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
             _, r = pins[f"A{a}"]
             drops.append((f"ADDR_{a}", b, (r[0] + r[2]) / 2, r[1]))
         _, r = pins["PRE"]
-        drops.append(("CLK", b, (r[0] + r[2]) / 2, r[1]))
+        drops.append((CLOCK_OUT, b, (r[0] + r[2]) / 2, r[1]))
         for s in range(bank_w):
             _, r = pins[f"DOUT{s}"]
             drops.append((f"q_{k * bank_w + s}", b, (r[0] + r[2]) / 2, r[1]))
@@ -178,7 +184,8 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
     for n, b, px, _py in drops:
         net(n).drops.append(bank_x[b] + px)
     for b, _x1, _y, _h in clk_taps:
-        net("CLK").drops.append(snap(bank_right[b] + float(c["clk_stub"])))
+        net(CLOCK_OUT).drops.append(snap(bank_right[b] + float(c["clk_stub"])))
+    net(CLOCK_OUT).column_x = mclk_x
     ch.assign(list(nets.values()))
     y_m = snap(ch.top + gap)
     bank_y = {b: snap(y_m - sizes[b][0][1]) for b in banks}
@@ -223,7 +230,8 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
 
     # Signals: drops from the banks, CLK stubs, channel tracks, columns, edge pins.
     for n, b, px, py in drops:
-        ch.draw_drop(d, n, bank_x[b] + px, bank_y[b] + py + 0.3)
+        ch.draw_drop(d, n, bank_x[b] + px, bank_y[b] + py + 0.3,
+                     to=f"{b}.PRE" if n == CLOCK_OUT else b)
     for b, x1, py, h in clk_taps:
         oy = bank_y[b]
         xs = snap(bank_right[b] + float(c["clk_stub"]))
@@ -231,11 +239,13 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
         d.rect("met3", (bank_x[b] + x1 - 0.1, oy + py - h / 2, xs + pw / 2, oy + py + h / 2))
         d.cut("via2", xs, oy + py)
         d.pad("met2", xs, oy + py, horizontal=False)
-        ch.draw_drop(d, "CLK", xs, oy + py)
+        ch.draw_drop(d, CLOCK_OUT, xs, oy + py, to=f"{b}.CLK")
     ch.draw_tracks(d, left=0.0)
     for nt in col_nets:
         px, py = logic.ports[nt.column_to]
-        ch.draw_column(d, nt.name, nt.column_x, yb + py, xb + px)
+        ch.draw_column(d, nt.name, nt.column_x, yb + py, xb + px, to=logic.name)
+    px, py = logic.ports[CLOCK_OUT]
+    ch.draw_column(d, CLOCK_OUT, mclk_x, yb + py, xb + px, to=logic.name)
     names = cdl_names(sorted(logic.ports))
     pins_out: dict[str, tuple[float, float]] = {}
     for a in range(addr_w):
@@ -263,7 +273,8 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
              f".SUBCKT {name} {' '.join(ports)}"]
     for k, b in enumerate(banks):
         conn = {f"A{a}": f"ADDR_{a}" for a in range(addr_w)}
-        conn.update({"PRE": "CLK", "CLK": "CLK", "VGND": "VGND", "VPWR": "VPWR", "VNB": "VNB"})
+        conn.update({"PRE": CLOCK_OUT, "CLK": CLOCK_OUT, "VGND": "VGND", "VPWR": "VPWR",
+                     "VNB": "VNB"})
         conn.update({f"DOUT{s}": f"q_{k * bank_w + s}" for s in range(bank_w)})
         lines.append(f"X{b} {' '.join(conn[p] for p in subckt_pins(subckts[b]))} {b}")
     top_of = {names[p]: (p.replace("[", "_").replace("]", "") if p.startswith(("q[", "DOUT["))
@@ -278,7 +289,9 @@ def build_rom_port(pdk: PdkConfig, kind: str, shape: MacroShape,
                "banks_area_um2": sum((s[1][0] - s[0][0]) * (s[1][1] - s[0][1])
                                      for s in sizes.values())}
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
-                      wires=ch.wires, cuts=ch.cuts)
+                      wires=ch.wires, cuts=ch.cuts,
+                      tracks={n: ch.track_span(n, left=0.0) for n in ch.extent},
+                      branches=ch.branches)
     blk.net_pf = wire_tables(pdk, blk, logic)
     return blk
 
@@ -299,7 +312,7 @@ def lay_out_rom_port(pdk: PdkConfig, arch, qm, kind: str, workdir: Path,
     from taalas_flow.engine.render import render_rom_ports
     from taalas_flow.engine.rom_macros import bank_images, macro_images, pdk_macro_shapes
     from taalas_flow.pnr.block import build_block
-    from taalas_flow.pnr.buffering import buffer_ports
+    from taalas_flow.pnr.buffering import buffer_ports, clock_out
     from taalas_flow.pnr.netlist import read_gate_netlist
     from taalas_flow.rom.macro import rom_macro
     from taalas_flow.synth import synthesise
@@ -316,6 +329,8 @@ def lay_out_rom_port(pdk: PdkConfig, arch, qm, kind: str, workdir: Path,
     # DOUT crosses the chip to the core: millimetres of wire the output mux cannot drive
     net = read_gate_netlist(nl, f"{module}_logic", STD_PREFIX)
     net, _ = buffer_ports(pdk, net, sorted(p for p, k in net.ports.items() if k == "output"))
+    # the macros' PRE and CLK: 1.4 pF a port, on the chip's clock net were they not buffered
+    net = clock_out(pdk, net, "CLK", CLOCK_OUT, str(pdk.data["chip"]["rom_clock_cell"]))
     logic = build_block(pdk, net)
     shape = pdk_macro_shapes(pdk, arch)[kind]
     img = macro_images(arch, qm)[kind]

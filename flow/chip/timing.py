@@ -31,12 +31,17 @@ Segments and where they come from:
   unloaded delay, the mux's or register's delay into the buffer, and the wire's own Elmore
   delay are segments of their own.
 
+- the chip's clock (chip/clock.py): where its edge reaches each block after the chip's
+  clock pin, the Elmore delay of the chip's clock net to the block's pin, and for a ROM
+  port also its own CLK wire, its clock buffer and its wire to the macros' PRE and CLK; a
+  path adds its launching block's arrival and subtracts its capturing block's. Elmore
+  overstates each arrival, so this difference may err either way.
+
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
 an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
 macros), the data memory's periphery (the wire from its read registers to its pins, the
-banks' own wire resistance past the stripe's channel), and the skew of the chip's clock
-between blocks (each block's own tree is timed from its clock pin; the chip's clock net to
-the pins is not).
+banks' own wire resistance past the stripe's channel, its clock's wire from its pin to the
+stripe drivers and to its logic's registers).
 
 Hold across blocks is bounded for the memory's writes only (memory_write_hold): its banks'
 clock arrives late through the stripe's clock driver, so the bank's own hold slack is not
@@ -81,6 +86,7 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      read_bus: dict[str, float] | None = None,
                      memory_clock_ns: float | None = None,
                      memory_lines: dict[str, dict[str, float]] | None = None,
+                     clock_at: dict[str, tuple[str, float]] | None = None,
                      ) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
@@ -103,9 +109,21 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     logic's decode into it and its wire, regfile/logic_timing.py, then the interface gate
     it enables); a read's column
     line enables its column's interface onto the read bus, so its path ends with
-    `read_bus`, a write's with the bank's setup."""
+    `read_bus`, a write's with the bank's setup. `clock_at`: per block ("core", "dmem", a
+    ROM kind) where the chip's clock edge reaches it after the chip's clock pin (chip/
+    clock.py), as (what it counts, ns): a path is launched that much later by its first
+    block and captured that much later by its last, so it needs the difference."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     lines = memory_lines or {}
+    at = clock_at or {}
+
+    def skew(launch: str, capture: str) -> dict[str, float]:
+        """The clock's arrival at the launching block, less that at the capturing one."""
+        if launch not in at or capture not in at:
+            return {}
+        (lw, lt), (cw, ct) = at[launch], at[capture]
+        return {f"clock at the launch: {lw}": lt, f"clock at the capture: {cw}": -ct}
+
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
 
@@ -134,26 +152,28 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
         if f"{kind}_addr" in out:
             seg[f"core -> {kind} address"] = {"core to pin": out[f"{kind}_addr"],
                                               **wire(f"{kind}_addr"),
-                                              "macro address setup": t["setup_addr_ns"]}
+                                              "macro address setup": t["setup_addr_ns"],
+                                              **skew("core", kind)}
         if f"{kind}_dout" in into:
             seg[f"{kind} data -> core"] = {
                 "macro clock to DOUT": max(t["sim_clk_to_q_ns"].values()),
                 **driver(f"{kind}_dout", "port output"), **wire(f"{kind}_dout"),
-                "core from pin": into[f"{kind}_dout"]}
+                "core from pin": into[f"{kind}_dout"], **skew(kind, "core")}
     for port in ("ra", "rb"):
         if f"{port}_data" in into:
             seg[f"data memory {port} read -> core"] = {
                 **driver(f"{port}_data", "read register clock to Q"), **wire(f"{port}_data"),
-                "core from pin": into[f"{port}_data"]}
+                "core from pin": into[f"{port}_data"], **skew("dmem", "core")}
         if bank_read_ns is not None and f"{port}_addr" in out:
             seg[f"core -> data memory {port} address"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
-                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {})}
+                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {}),
+                **skew("core", "dmem")}
         if f"{port}_addr" in lines and f"{port}_addr" in out:
             seg[f"core -> data memory {port} column select"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **lines[f"{port}_addr"],
-                **(read_bus or {})}
+                **(read_bus or {}), **skew("core", "dmem")}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):
@@ -162,19 +182,23 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                     "core to pin": out[port], **wire(port), **drive(port),
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
-                        "memory clock at the bank, earliest (tt)": -memory_clock_ns})}
+                        "memory clock at the bank, earliest (tt)": -memory_clock_ns}),
+                    **skew("core", "dmem")}
         for port, what in (("wa", "column select"), ("we", "enable")):
             if port in lines and port in out:
                 seg[f"core -> data memory write {what}"] = {
                     "core to pin": out[port], **wire(port), **lines[port],
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
-                        "memory clock at the bank, earliest (tt)": -memory_clock_ns})}
+                        "memory clock at the bank, earliest (tt)": -memory_clock_ns}),
+                    **skew("core", "dmem")}
     return {k: {"segments": v, "total_ns": sum(v.values())} for k, v in seg.items()}
 
 
 def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float],
-                      clock_latest: float, bank_hold_ws: float) -> dict[str, dict]:
+                      clock_latest: float, bank_hold_ws: float,
+                      clock_at: dict[str, tuple[str, float]] | None = None
+                      ) -> dict[str, dict]:
     """A lower bound on the hold slack of each write input of the data memory (wa, wd, we)
     at its banks, ns at one corner: {port: {"segments": {name: ns}, "slack_ns": ns}}.
     The bank's own hold slack (regfile/timing: clock and inputs at its pins at once) moves
@@ -184,8 +208,12 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
     clock driver brings the clock to a bank (`clock_latest`). Left out, each of which
     only adds to the slack: the chip wire, a stripe wire's delay to the input's bank, and
     for `we` the global logic and interface it passes (only the driven inputs count a
-    driver). Not counted either way: the skew of the chip's clock between the core's and
-    the memory's clock pins (the chip's clock net is not timed)."""
+    driver). With `clock_at` (interblock_paths'), the chip's clock reaching the core and
+    the memory at different times moves it by the difference."""
+    at = clock_at or {}
+    skew = ({f"clock at the launch: {at['core'][0]}": at["core"][1],
+             f"clock at the capture: {at['dmem'][0]}": -at["dmem"][1]}
+            if "core" in at and "dmem" in at else {})
     out: dict[str, dict] = {}
     for port in ("wa", "wd", "we"):
         if port not in out_min:
@@ -194,7 +222,7 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
                **({"stripe driver, earliest": data_earliest[port]}
                   if port in data_earliest else {}),
                "memory clock at the bank, latest": -clock_latest,
-               "bank hold slack at its pins": bank_hold_ws}
+               "bank hold slack at its pins": bank_hold_ws, **skew}
         out[port] = {"segments": seg, "slack_ns": sum(seg.values())}
     return out
 

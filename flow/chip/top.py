@@ -202,15 +202,16 @@ def build_chip(pdk: PdkConfig, core: BlockLayout, dmem: BlockLayout,
     # Signals.
     ch.draw_tracks(d, left=0.0)
     for p, lx in left_x.items():
-        ch.draw_column(d, core_spell[p], lx, yb + core.ports[p][1], xc)
+        ch.draw_column(d, core_spell[p], lx, yb + core.ports[p][1], xc, to=core.name)
     for p, rx in right_x.items():
-        ch.draw_column(d, core_spell[p], rx, yb + core.ports[p][1], xc + core.width)
+        ch.draw_column(d, core_spell[p], rx, yb + core.ports[p][1], xc + core.width,
+                       to=core.name)
     m4_min = d.pad_size("met4", False)[1]
     for p, (px, _py) in dmem.ports.items():
         if p in nets:
-            ch.draw_drop(d, p, snap(xm + px), yb + m4_min / 2, layer="met4")
-    for n, lx, _kind, px, py in rom_lines:
-        ch.draw_column(d, n, lx, yr + py, px)
+            ch.draw_drop(d, p, snap(xm + px), yb + m4_min / 2, layer="met4", to=dmem.name)
+    for n, lx, kind, px, py in rom_lines:
+        ch.draw_column(d, n, lx, yr + py, px, to=roms[kind].name)
     pins_out = ch.draw_left_pins(d)
     pins = list(pins_out)
     power_pins(d, margin, rail_w, (("VGND", y_gnd), ("VPWR", y_pwr)))
@@ -243,6 +244,8 @@ def build_chip(pdk: PdkConfig, core: BlockLayout, dmem: BlockLayout,
                "core_um2": core.width * core.height, "dmem_um2": dmem.width * dmem.height,
                **{f"{k}_um2": p.width * p.height for k, p in roms.items()}}
     chip = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
-                       wires=ch.wires, cuts=ch.cuts)
+                       wires=ch.wires, cuts=ch.cuts,
+                       tracks={n: ch.track_span(n, left=0.0) for n in ch.extent},
+                       branches=ch.branches)
     chip.net_pf = wire_tables(pdk, chip, dmem, *roms.values())
     return chip

@@ -106,6 +106,12 @@ class CdlDrivers:
             self._index[subckt] = idx
         return self._index[subckt]
 
+    def on(self, subckt: str, net: str) -> list[tuple[str, str]]:
+        """(subcircuit, its pin) of each instance of `subckt` on its `net` that is a
+        subcircuit of the CDL (a block, a cell with a netlist)."""
+        return [(c, self.pins(c)[i]) for c, i in self._instances(subckt).get(net, [])
+                if c in self.subckts]
+
     def fanout(self, subckt: str, net: str) -> int:
         """Instances of `subckt` on its `net` (any kind: cells or blocks)."""
         return len(self._instances(subckt).get(net, []))

@@ -82,6 +82,11 @@ class BlockLayout:
     # of every block under it, by subcircuit and CDL net name (pnr/parasitics.wire_tables),
     # so a parent that drives one of its ports can add up the whole net's wire.
     net_pf: dict[str, dict[str, float]] = field(default_factory=dict)
+    # For a block wired on a channel (chip/channel.py), in memory only: each channel net's
+    # track (x from, x to, width) and branches as drawn, so its parent can time the net to
+    # each terminal (chip/clock.py).
+    tracks: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    branches: dict[str, list] = field(default_factory=dict)
 
 
 @dataclass

@@ -525,3 +525,25 @@ def buffer_ports(pdk: PdkConfig, net: GateNetlist, ports: list[str]
     check_unbuffered(out, net, {i.name for i in new})
     out.escaped = verilog_escaped(out)
     return out, len(new)
+
+
+def clock_out(pdk: PdkConfig, net: GateNetlist, clock: str, port: str, cell: str
+              ) -> GateNetlist:
+    """`net` with a new output `port` driven from its `clock` input through one `cell` (a
+    clock buffer): for a block whose clock also drives heavy loads outside it (a ROM port's
+    macros: their PRE pins are 0.65 pF each), so the chip's clock net meets one buffer input
+    there instead and the loads get a sharp edge. The block's own sinks stay on `clock`."""
+    full = pdk.data["std_cell_library"] + "__" + cell
+    if net.ports.get(clock) != "input":
+        raise InputError(f"{net.module}: {clock} is not an input port")
+    if port in net.ports or port in net.nets:
+        raise InputError(f"{net.module}: {port} is already a port or net")
+    if "X" not in StdCellLibrary(pdk).cell(cell).directions:
+        raise PdkError(f"clock buffer {cell} has no output X")
+    name = "_taalas_clock_out_"
+    if any(i.name == name for i in net.instances):
+        raise InputError(f"{net.module}: already has {name}")
+    out = GateNetlist(net.module, {**net.ports, port: "output"},
+                      [*net.instances, Instance(name, full, {"A": clock, "X": port})])
+    out.escaped = verilog_escaped(out)
+    return out

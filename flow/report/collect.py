@@ -21,6 +21,13 @@ class RunData:
     config: dict = field(default_factory=dict)                  # the run's resolved config
     gds: Path | None = None
 
+    @property
+    def full_run_s(self) -> float:
+        """The flow's wall time: each stage's last attempt (a run resumed with --from keeps
+        the attempts it superseded, which built nothing the run's outputs hold)."""
+        last = {name.split("-", 1)[1]: s for name, s in self.stages}
+        return sum(last.values())
+
 
 def _seconds(text: str) -> float:
     h, m, s = text.strip().split(":")

@@ -324,12 +324,24 @@ def _summary(d: RunData) -> list[str]:
     ib = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get("interblock")
     if ib:
         rows.append(["clock across blocks (paths between the core, ROM macros and data "
-                     "memory as sums of measured segments, chip wires included; the wiring "
-                     "inside the ROM ports, the memory's predecoders and clock skew are "
-                     "not, so an upper bound)",
+                     "memory as sums of measured segments, chip wires and the chip clock's "
+                     "arrival at each block included; the wiring inside the ROM ports and "
+                     "the memory's clock wiring to its stripe drivers and logic are not, so "
+                     "an upper bound)",
                      "; ".join(f"{1000 / v['period_ns']:.1f} MHz at {escape(c)}, bound by "
                                f"{escape(v['binding'])}" for c, v in ib.items())])
     return ["<h2>Summary</h2>", _table(rows)]
+
+
+def _clock_rows(d: RunData) -> list[str]:
+    """Where the chip's clock reaches each block, as a one-line table."""
+    at = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get("clock_at", {})
+    if not at:
+        return []
+    rows = [[escape(b), f"{v['ns']:.2f}", escape(v["what"])] for b, v in sorted(
+        at.items(), key=lambda kv: kv[1]["ns"])]
+    return ["<p>The chip's clock at each block, after the chip's clock pin (tt):</p>",
+            _table(rows, ["block", "ns", "what it counts"])]
 
 
 def _interblock_table(d: RunData) -> list[str]:
@@ -353,8 +365,12 @@ def _interblock_table(d: RunData) -> list[str]:
             "drawn). The memory's global logic is timed whole by OpenSTA "
             "(its wiring's SPEF, each output loaded by its line): its decode onto the column "
             "lines and write enables, and its read registers' "
-            "capture. The wiring inside the ROM ports and clock skew between blocks are "
-            "not in the sums.</p>",
+            "capture. Each path adds where the chip's clock reaches its launching block "
+            "and subtracts where it reaches its capturing block (the clock net's Elmore "
+            "delay from the chip's pin to the block's; for a ROM port, then its clock "
+            "buffer and its wire to the macros). The wiring inside the ROM ports and the "
+            "memory's clock wiring from its pin are not in the sums.</p>",
+            *_clock_rows(d),
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"]),
             *_write_hold_table(d)]
 
@@ -374,7 +390,7 @@ def _write_hold_table(d: RunData) -> list[str]:
             "later the input's new value arrives than that clock. A lower bound: the chip "
             "wire, the stripe wires to the input's bank and, for <code>we</code>, the "
             "memory's logic and column interface are left out (each only adds slack); the "
-            "skew of the chip's clock between the core and the memory is not timed.</p>",
+            "chip's clock reaching the memory later than the core is taken off.</p>",
             _table(rows, ["input", "segments (ns)", "slack bound (ns)", "hold proven"])]
 
 

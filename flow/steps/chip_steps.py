@@ -61,7 +61,9 @@ class RomPorts(Step):
     """Each ROM port (the engine's `<name>_wrom` / `<name>_prom`: bank macros, the port
     logic synthesised and laid out as a block, channel wiring, power rails and ring, pins)
     as one GDS; DRC of the wiring layers on the whole port and FEOL+BEOL on its logic block;
-    LVS of the port against the netlist from the same description."""
+    LVS of the port against the netlist from the same description; the macros' clock after
+    the port's pin (CLK wire, clock buffer, wire to the banks) at tt, for the chip's
+    timing."""
 
     id = "Taalas.RomPorts"
     name = "ROM ports"
@@ -70,14 +72,20 @@ class RomPorts(Step):
     config_vars = PDK_CONFIG_VARS + QUANT_VARS + CLOCK_VARS + [LANES_VAR]
 
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
-        from librelane.logging import info
+        from librelane.logging import info, warn
 
-        from taalas_flow.chip.rom_port import lay_out_rom_port
+        from taalas_flow.chip.clock import port_clock_tree
+        from taalas_flow.chip.rom_port import CLOCK_OUT, lay_out_rom_port
         from taalas_flow.engine.rom_macros import MACROS
+        from taalas_flow.rom.liberty import PdkLiberty
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
+        from taalas_flow.steps.sta import cell_delay
+        from taalas_flow.toolchain import require_tool
 
         pdk = step_pdk(self.config)
+        sta = require_tool("sta", "timing")
+        clock_cell = str(pdk.data["chip"]["rom_clock_cell"])
         d = Path(self.step_dir)
         qm, arch = _engine(self, state_in)
         metrics: dict[str, float] = {}
@@ -92,6 +100,19 @@ class RomPorts(Step):
             beol = run_drc(pdk, gds, d / f"{port.name}_beol.lyrdb", feol=False)
             block = run_drc(pdk, logic_gds, d / f"{logic.name}.lyrdb", feol=True)
             lvs = run_lvs(pdk, gds, cdl, d / f"lvs_{kind}", blackbox=PORT_BLACKBOX)
+            # the macros' clock: the port's CLK wire, its clock buffer, the wire to the banks
+            tree = port_clock_tree(pdk, port, logic.name, "CLK", CLOCK_OUT,
+                                   PdkLiberty(pdk, "tt"))
+            (d / "cell_delay").mkdir(exist_ok=True)
+            buf_ns = cell_delay(sta, pdk, clock_cell, "X", "tt", d / "cell_delay",
+                                load_pf=tree["load_pf"], from_pin="A")
+            clock = {"pin_ns": tree["pin_ns"], "buffer_ns": buf_ns,
+                     "wire_ns": tree["wire_ns"]}
+            limit = PdkLiberty(pdk, "tt").max_capacitance(clock_cell, "X")
+            if tree["load_pf"] > limit:
+                warn(f"ROM port {kind}: its clock buffer {clock_cell} drives "
+                     f"{tree['load_pf']:.2f} pF, past its liberty max_capacitance "
+                     f"{limit:.2f}: the macros' clock delay is extrapolated")
             metrics.update({
                 f"taalas__rom_port__{kind}__width_um": port.width,
                 f"taalas__rom_port__{kind}__height_um": port.height,
@@ -100,12 +121,18 @@ class RomPorts(Step):
                 f"taalas__drc__rom_port_{kind}_beol__count": beol.violations,
                 f"taalas__drc__rom_port_{kind}_logic__count": block.violations,
                 f"taalas__lvs__rom_port_{kind}_clean": int(lvs.clean),
+                f"taalas__rom_port__{kind}__clock_load_pf": tree["load_pf"],
+                f"taalas__rom_port__{kind}__clock_max_cap_pf": limit,
+                **{f"taalas__rom_port__{kind}__clock_{k}": v for k, v in clock.items()},
+                f"taalas__rom_port__{kind}__clock_ns": sum(clock.values()),
             })
             summary[kind] = {"gds": gds.name, **port.metrics,
                              "logic": {k: logic.metrics[k] for k in
                                        ("cells", "width_um", "height_um", "utilisation")},
                              "drc_beol": beol.by_rule, "drc_logic": block.by_rule,
-                             "lvs_clean": lvs.clean, "lvs_log": str(lvs.log)}
+                             "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
+                             "clock": {**clock, "cell": clock_cell,
+                                       "load_pf": tree["load_pf"], "corner": "tt"}}
         (d / "rom_ports.json").write_text(json.dumps(summary, indent=2) + "\n")
         blocks = _blocks(state_in)
         blocks.update({f"taalas_engine_{kind}": str(d) for kind in MACROS})
@@ -425,6 +452,7 @@ class ChipTop(Step):
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
             ports, wire_ns, drivers, wires, met, drives = self._ports(
                 pdk, core, closed.net, chip, module, clock, sta, period, d, BOUND_CORNERS)
+            clock_at, clock_net = self._clock(pdk, core, chip, clock, state_in)
             rom_t = rom_job.result()
         buffered = closed.buffered
         def dmem(metric: str) -> float | None:
@@ -492,12 +520,12 @@ class ChipTop(Step):
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, clock_early, lines)
+                bank_write, read_bus, clock_early, lines, clock_at)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:
                 write_hold[c] = memory_write_hold(ports[c]["out_min"], data_early,
-                                                  clock_late, bank_hold)
+                                                  clock_late, bank_hold, clock_at)
         over = {p: v for p, v in drives.items() if v.over}
         if over:
             warn("chip: nets between blocks past their driver's liberty max_capacitance (tt), "
@@ -544,6 +572,9 @@ class ChipTop(Step):
             "taalas__chip__wire_max_mm": max(w.um for w in wires.values()) * 1e-3,
             "taalas__chip__wire_max_pf": max(w.pf for w in wires.values()),
             "taalas__chip__wire_max_elmore_ns": max(wire_ns.values()),
+            **{f"taalas__chip__clock_at_{b}_ns": t for b, (_w, t) in clock_at.items()},
+            "taalas__chip__clock_skew_ns": max(t for _w, t in clock_at.values())
+            - min(t for _w, t in clock_at.values()),
             "taalas__chip__pins": m["pins"],
             "taalas__drc__chip_beol__count": drc.violations,
             "taalas__drc__chip_feol__count": feol.violations,
@@ -560,6 +591,8 @@ class ChipTop(Step):
              "port_drives": {p: {"cell": v.cell, "pin": v.pin, "load_pf": v.load_pf,
                                  "max_cap_pf": v.max_cap_pf} for p, v in drives.items()},
              "interblock": interblock, "rom_timing": rom_t, "dmem_write_hold": write_hold,
+             "clock_at": {b: {"what": w, "ns": t} for b, (w, t) in clock_at.items()},
+             "clock_net": clock_net,
              "chip_wires": {n: {"um": w.um, "ohm": w.ohm, "pf": w.pf,
                                 "beyond_pins_pf": met.get(n, (0.0, 0.0))[0],
                                 "beyond_wire_pf": met.get(n, (0.0, 0.0))[1]}
@@ -685,6 +718,47 @@ class ChipTop(Step):
             by_corner[c] = worst
         return (ports, wire_ns, by_corner, wires, {spell[p]: met[spell[p]] for p in core.ports},
                 drives)
+
+    def _clock(self, pdk, core, chip, clock: str, state_in: State
+               ) -> tuple[dict[str, tuple[str, float]], dict[str, float]]:
+        """Where the chip's clock edge reaches each block after the chip's clock pin, at tt
+        (chip/clock.py): the clock net's Elmore delay to the block's pin, and for a ROM port
+        its own clock after its pin (Taalas.RomPorts' taalas__rom_port__<kind>__clock_ns).
+        Returns ({"core"|"dmem"|kind: (what it counts, ns)}, {block: pF it loads the
+        net with})."""
+        from librelane.logging import warn
+
+        from taalas_flow.chip.clock import arrivals
+        from taalas_flow.chip.wires import CdlDrivers
+        from taalas_flow.pnr.block import cdl_names
+        from taalas_flow.pnr.parasitics import net_rc
+        from taalas_flow.rom.liberty import PdkLiberty
+
+        n = cdl_names(sorted(core.ports))[clock]
+        walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
+        lib = PdkLiberty(pdk, "tt")
+        sink = {cell: sum(walk.meets(cell, pin, lib)) for cell, pin in walk.on(chip.name, n)}
+        # the core's own wire of its clock pin (its SPEF's; the core has no net_pf table)
+        sink[core.name] = sink.get(core.name, 0.0) + net_rc(pdk, core, clock)[1]
+        got = arrivals(pdk, chip.tracks[n], chip.branches[n], sink)
+        role = {core.name: "core", "taalas_engine_dmem": "dmem",
+                **{f"taalas_engine_{k}": k for k in ("wrom", "prom")}}
+        out: dict[str, tuple[str, float]] = {}
+        for block, t in got.items():
+            r = role.get(block, block)
+            what = f"the chip's clock wire to the {r} (Elmore, tt)"
+            if r in ("wrom", "prom"):
+                v = state_in.metrics.get(f"taalas__rom_port__{r}__clock_ns")
+                if v is None:
+                    warn(f"the ROM ports' metrics predate their clock buffer (no "
+                         f"taalas__rom_port__{r}__clock_ns): the {r} macros' clock is "
+                         "timed to the port's pin only; rerun with --from Taalas.RomPorts")
+                else:
+                    what += (f", then the port's CLK wire, its "
+                             f"{pdk.data['chip']['rom_clock_cell']} and its wire to the macros")
+                    t += float(v)
+            out[r] = (what, t)
+        return out, sink
 
     def _chip(self, pdk, core, state_in: State, d: Path):
         """The chip assembled from the core and the blocks the earlier steps wrote, and its

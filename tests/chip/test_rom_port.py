@@ -53,6 +53,25 @@ def test_port_logic_drives_dout_through_port_buffers(port) -> None:
     assert douts and len(buffers) == len(douts)
 
 
+def test_port_clocks_its_macros_through_its_clock_buffer(port) -> None:
+    """The macros' PRE and CLK (0.65 pF of precharge enables a bank) hang on MCLK, which
+    the logic drives from CLK through the config's clock buffer: the port's CLK pin meets
+    that buffer's input and the logic's flops, no macro pin."""
+    from taalas_flow.chip.rom_port import CLOCK_OUT
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    pdk, _, _, _, p, logic = port
+    walk = CdlDrivers(pdk, p.cdl, p.net_pf)
+    lib = PdkLiberty(pdk, "tt")
+    on_clk = {c for c, _i in walk._instances(p.name)["CLK"]}
+    assert on_clk == {logic.name}
+    assert walk.driver(p.name, CLOCK_OUT) == (str(pdk.data["chip"]["rom_clock_cell"]), "X")
+    macro_pf, _ = walk.meets(p.name, CLOCK_OUT, lib)
+    clk_pf, _ = walk.meets(p.name, "CLK", lib)
+    assert macro_pf > 1.0 and clk_pf < 0.2, (macro_pf, clk_pf)
+
+
 def test_port_is_lvs_clean_and_lvs_sees_a_wrong_wire(port) -> None:
     pdk, _, _, d, p, _ = port
     r = run_lvs(pdk, d / "port.gds", d / "port.cdl", d / "lvs", blackbox=BLACKBOX)

@@ -130,3 +130,29 @@ def test_the_memory_logic_lines_are_paths_of_their_own() -> None:
     # without the bank's write setup no write path is summed, lines or not
     assert not any("write" in k for k in interblock_paths(ports, {}, 6.5, 10.0, 12.0,
                                                           memory_lines=lines))
+
+
+def test_the_chip_clock_arrivals_move_each_path_by_launch_less_capture() -> None:
+    """The clock reaching the core at 0.1 ns, the memory at 0.6 and the weight-ROM port's
+    macros at 1.5: a path out of a block that gets the edge late is longer, a path into it
+    shorter; the core's own paths and the macros' low-phase read do not move. The memory's
+    write hold loses what the memory's pin is later than the core's."""
+    at = {"core": ("core pin", 0.1), "dmem": ("memory pin", 0.6), "wrom": ("macros", 1.5)}
+    ports = {**PORTS, "out": {**PORTS["out"], "wa": 1.0}}
+    bare = interblock_paths(ports, ROM, 6.5, period=10.0, reg2reg_ns=12.0, bank_write_ns=2.0)
+    p = interblock_paths(ports, ROM, 6.5, period=10.0, reg2reg_ns=12.0, bank_write_ns=2.0,
+                         clock_at=at)
+    added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
+    assert added["core -> wrom address"] == pytest.approx(0.1 - 1.5)
+    assert added["wrom data -> core"] == pytest.approx(1.5 - 0.1)
+    assert added["data memory ra read -> core"] == pytest.approx(0.6 - 0.1)
+    assert added["core -> data memory ra address"] == pytest.approx(0.1 - 0.6)
+    assert added["core -> data memory write address"] == pytest.approx(0.1 - 0.6)
+    assert added["core register to register"] == 0.0
+    assert added["wrom read in the clock's low phase"] == 0.0
+    seg = p["wrom data -> core"]["segments"]
+    assert seg["clock at the launch: macros"] == 1.5
+    assert seg["clock at the capture: core pin"] == -0.1
+    h0 = memory_write_hold({"wa": 1.0}, {}, 0.5, 0.2)
+    h = memory_write_hold({"wa": 1.0}, {}, 0.5, 0.2, clock_at=at)
+    assert h["wa"]["slack_ns"] - h0["wa"]["slack_ns"] == pytest.approx(0.1 - 0.6)

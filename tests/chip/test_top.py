@@ -184,3 +184,34 @@ def test_what_a_core_output_meets_in_the_other_blocks(chip) -> None:
     assert per_bank > 0.0
     assert wire > PLAN.banks * per_bank
     assert wire > chip_wires(pdk, top)["ra_addr_0_"].pf
+
+
+def test_chip_clock_reaches_each_block_on_its_drawn_branch(chip) -> None:
+    """The chip's clock net has one branch to each block, priced like the rest of its wire
+    (the branches and the track hold all of it), and its edge reaches the blocks in the
+    order of their distance along the track from the chip's pin at the left edge."""
+    from taalas_flow.chip.clock import arrivals
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.pnr.parasitics import tech_rc
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    pdk, _d, top, _pw = chip
+    br = top.branches["clk"]
+    assert sorted(b.to for b in br) == sorted(["core", "dmem", "taalas_engine_prom"])
+    x0, x1, w = top.tracks["clk"]
+    metals = tech_rc(pdk)[0]
+    drawn = sum(top.wires["clk"].values())
+    assert drawn == pytest.approx((x1 - x0) + sum(sum(b.wires.values()) for b in br))
+    walk = CdlDrivers(pdk, top.cdl, top.net_pf)
+    lib = PdkLiberty(pdk, "tt")
+    sink = {c: sum(walk.meets(c, p, lib)) for c, p in walk.on("chip", "clk")}
+    assert set(sink) == {b.to for b in br} and all(v > 0 for v in sink.values())
+    got = arrivals(pdk, top.tracks["clk"], br, sink)
+    order = [b.to for b in sorted(br, key=lambda b: b.x)]
+    assert [got[t] for t in order] == sorted(got.values()) and got[order[0]] > 0
+    # the whole net's resistance into all of its capacitance bounds every arrival
+    r, c = metals["met3"].r(w, x1 - x0), metals["met3"].c(w, x1 - x0)
+    for b in br:
+        r += sum(metals[lay].r(bw, um) for (lay, bw), um in b.wires.items())
+        c += sum(metals[lay].c(bw, um) for (lay, bw), um in b.wires.items())
+    assert max(got.values()) < r * (c + sum(sink.values())) * 1e-3

@@ -17,6 +17,7 @@ from taalas_flow.pnr.buffering import (
     BufferPolicy,
     buffer_ports,
     check_unbuffered,
+    clock_out,
     insert_hold_delays,
     place_buffered,
 )
@@ -157,6 +158,25 @@ def test_buffer_ports_on_an_unplaced_netlist(pdk, fan, tmp_path: Path) -> None:
     for bad in (["d"], ["nope"]):
         with pytest.raises(InputError, match="not an output port"):
             buffer_ports(pdk, net, bad)
+
+
+def test_clock_out_drives_a_new_port_from_the_clock(pdk, fan, tmp_path: Path) -> None:
+    """A block's clock also leaves it through one buffer (a ROM port's macros): the new
+    output is that buffer's, its input the clock, whose own sinks stay where they were; the
+    netlist reads back equal; a clock that is no input or a port name taken is refused."""
+    _d, net, _b = fan
+    out = clock_out(pdk, net, "clk", "MCLK", "buf_16")
+    assert out.ports["MCLK"] == "output" and len(out.instances) == len(net.instances) + 1
+    buf = out.instances[-1]
+    assert buf.cell == PREFIX + "buf_16" and buf.conns == {"A": "clk", "X": "MCLK"}
+    assert out.nets["clk"][:-1] == net.nets["clk"]
+    write_verilog(out, tmp_path / "fan.v")
+    back = read_gate_netlist(tmp_path / "fan.v", "fan", PREFIX)
+    assert back.instances == out.instances and back.ports == out.ports
+    with pytest.raises(InputError, match="not an input"):
+        clock_out(pdk, net, "y[0]", "MCLK", "buf_16")
+    with pytest.raises(InputError, match="already"):
+        clock_out(pdk, net, "clk", "d", "buf_16")
 
 
 def test_verilog_round_trip(fan, tmp_path: Path) -> None:
