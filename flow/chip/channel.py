@@ -57,17 +57,21 @@ class Channel:
         self.branches.setdefault(net, []).append(self._branch)
 
     def _wire(self, net: str, layer: str, w: float, length: float) -> None:
+        """Metal of `net`, and of the branch being drawn if any."""
         key = (layer, w)
-        for by in (self.wires.setdefault(net, {}), *self._open()):
+        tables = [self.wires.setdefault(net, {})]
+        if self._branch is not None:
+            tables.append(self._branch.wires)
+        for by in tables:
             by[key] = by.get(key, 0.0) + abs(length)
 
     def _cut(self, net: str, layer: str, k: int = 1) -> None:
-        for by in (self.cuts.setdefault(net, {}),
-                   *((b.cuts,) if (b := self._branch) is not None else ())):
+        """Cuts of `net`, and of the branch being drawn if any."""
+        tables = [self.cuts.setdefault(net, {})]
+        if self._branch is not None:
+            tables.append(self._branch.cuts)
+        for by in tables:
             by[layer] = by.get(layer, 0) + k
-
-    def _open(self) -> tuple[dict[tuple[str, float], float], ...]:
-        return (self._branch.wires,) if self._branch is not None else ()
 
     @property
     def top(self) -> float:

@@ -17,15 +17,7 @@ from __future__ import annotations
 
 from taalas_flow.chip.channel import Branch
 from taalas_flow.pdk import PdkConfig
-from taalas_flow.pnr.parasitics import tech_rc
-
-
-def _branch_rc(pdk: PdkConfig, b: Branch) -> tuple[float, float]:
-    metals, cuts = tech_rc(pdk)
-    r = sum(metals[lay].r(w, um) for (lay, w), um in b.wires.items())
-    r += sum(cuts.get(lay, 0.0) * k for lay, k in b.cuts.items())
-    c = sum(metals[lay].c(w, um) for (lay, w), um in b.wires.items())
-    return r, c
+from taalas_flow.pnr.parasitics import net_rc, tech_rc, wire_rc
 
 
 def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[Branch],
@@ -38,7 +30,7 @@ def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[B
     metals, _ = tech_rc(pdk)
     x0, x1, w = track
     m3 = metals["met3"]
-    rc = [_branch_rc(pdk, b) for b in branches]
+    rc = [wire_rc(pdk, b.wires, b.cuts) for b in branches]
     load = [c + sink_pf.get(b.to or "", 0.0) for b, (_r, c) in zip(branches, rc, strict=True)]
     src = None if root is None else next(
         (k for k, b in enumerate(branches) if b.to == root), None)
@@ -99,8 +91,6 @@ def port_clock_tree(pdk: PdkConfig, port, logic_name: str, clock: str, clock_out
                       {logic_name: logic_pf})[logic_name]
     wire = arrivals(pdk, port.tracks[clock_out], port.branches[clock_out], pins,
                     root=logic_name)
-    metals, _ = tech_rc(pdk)
-    x0, x1, w = port.tracks[clock_out]
-    load = metals["met3"].c(w, x1 - x0) + sum(
-        _branch_rc(pdk, b)[1] for b in port.branches[clock_out]) + sum(pins.values())
+    # the net's whole wire (its track and every branch) and the macro pins
+    load = net_rc(pdk, port, clock_out)[1] + sum(pins.values())
     return {"pin_ns": pin_ns, "load_pf": load, "wire_ns": max(wire.values())}

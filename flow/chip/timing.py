@@ -77,6 +77,17 @@ def rom_read_timing(pdk: PdkConfig, arch: EngineArch, corners: tuple[str, ...],
     return out
 
 
+def _skew(clock_at: dict[str, tuple[str, float]] | None, launch: str, capture: str
+          ) -> dict[str, float]:
+    """The clock's arrival at the launching block, less that at the capturing one, as two
+    segments; none when either block's arrival is unknown."""
+    at = clock_at or {}
+    if launch not in at or capture not in at:
+        return {}
+    (lw, lt), (cw, ct) = at[launch], at[capture]
+    return {f"clock at the launch: {lw}": lt, f"clock at the capture: {cw}": -ct}
+
+
 def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      bank_read_ns: float | None, period: float, reg2reg_ns: float,
                      wire_ns: dict[str, float] | None = None,
@@ -115,15 +126,6 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     block and captured that much later by its last, so it needs the difference."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     lines = memory_lines or {}
-    at = clock_at or {}
-
-    def skew(launch: str, capture: str) -> dict[str, float]:
-        """The clock's arrival at the launching block, less that at the capturing one."""
-        if launch not in at or capture not in at:
-            return {}
-        (lw, lt), (cw, ct) = at[launch], at[capture]
-        return {f"clock at the launch: {lw}": lt, f"clock at the capture: {cw}": -ct}
-
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
 
@@ -153,27 +155,27 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
             seg[f"core -> {kind} address"] = {"core to pin": out[f"{kind}_addr"],
                                               **wire(f"{kind}_addr"),
                                               "macro address setup": t["setup_addr_ns"],
-                                              **skew("core", kind)}
+                                              **_skew(clock_at, "core", kind)}
         if f"{kind}_dout" in into:
             seg[f"{kind} data -> core"] = {
                 "macro clock to DOUT": max(t["sim_clk_to_q_ns"].values()),
                 **driver(f"{kind}_dout", "port output"), **wire(f"{kind}_dout"),
-                "core from pin": into[f"{kind}_dout"], **skew(kind, "core")}
+                "core from pin": into[f"{kind}_dout"], **_skew(clock_at, kind, "core")}
     for port in ("ra", "rb"):
         if f"{port}_data" in into:
             seg[f"data memory {port} read -> core"] = {
                 **driver(f"{port}_data", "read register clock to Q"), **wire(f"{port}_data"),
-                "core from pin": into[f"{port}_data"], **skew("dmem", "core")}
+                "core from pin": into[f"{port}_data"], **_skew(clock_at, "dmem", "core")}
         if bank_read_ns is not None and f"{port}_addr" in out:
             seg[f"core -> data memory {port} address"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {}),
-                **skew("core", "dmem")}
+                **_skew(clock_at, "core", "dmem")}
         if f"{port}_addr" in lines and f"{port}_addr" in out:
             seg[f"core -> data memory {port} column select"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **lines[f"{port}_addr"],
-                **(read_bus or {}), **skew("core", "dmem")}
+                **(read_bus or {}), **_skew(clock_at, "core", "dmem")}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):
@@ -183,7 +185,7 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns}),
-                    **skew("core", "dmem")}
+                    **_skew(clock_at, "core", "dmem")}
         for port, what in (("wa", "column select"), ("we", "enable")):
             if port in lines and port in out:
                 seg[f"core -> data memory write {what}"] = {
@@ -191,7 +193,7 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns}),
-                    **skew("core", "dmem")}
+                    **_skew(clock_at, "core", "dmem")}
     return {k: {"segments": v, "total_ns": sum(v.values())} for k, v in seg.items()}
 
 
@@ -210,10 +212,7 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
     for `we` the global logic and interface it passes (only the driven inputs count a
     driver). With `clock_at` (interblock_paths'), the chip's clock reaching the core and
     the memory at different times moves it by the difference."""
-    at = clock_at or {}
-    skew = ({f"clock at the launch: {at['core'][0]}": at["core"][1],
-             f"clock at the capture: {at['dmem'][0]}": -at["dmem"][1]}
-            if "core" in at and "dmem" in at else {})
+    skew = _skew(clock_at, "core", "dmem")
     out: dict[str, dict] = {}
     for port in ("wa", "wd", "we"):
         if port not in out_min:

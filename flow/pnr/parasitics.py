@@ -63,16 +63,22 @@ def tech_rc(pdk: PdkConfig) -> tuple[dict[str, LayerRC], dict[str, float]]:
     return metals, cuts
 
 
-def net_rc(pdk: PdkConfig, block: BlockLayout, net: str) -> tuple[float, float]:
-    """(ohm, pF) of one net's wiring."""
-    metals, cuts = tech_rc(pdk)
+def wire_rc(pdk: PdkConfig, wires: dict[tuple[str, float], float],
+            cuts: dict[str, int]) -> tuple[float, float]:
+    """(ohm, pF) of metal by (layer, width) -> um and cuts by layer -> count, in series."""
+    metals, cut_r = tech_rc(pdk)
     r = c = 0.0
-    for (layer, w), length in block.wires.get(net, {}).items():
+    for (layer, w), length in wires.items():
         r += metals[layer].r(w, length)
         c += metals[layer].c(w, length)
-    for layer, k in block.cuts.get(net, {}).items():
-        r += cuts.get(layer, 0.0) * k
+    for layer, k in cuts.items():
+        r += cut_r.get(layer, 0.0) * k
     return r, c
+
+
+def net_rc(pdk: PdkConfig, block: BlockLayout, net: str) -> tuple[float, float]:
+    """(ohm, pF) of one net's wiring."""
+    return wire_rc(pdk, block.wires.get(net, {}), block.cuts.get(net, {}))
 
 
 def port_wire_pf(pdk: PdkConfig, block: BlockLayout) -> dict[str, float]:

@@ -86,6 +86,7 @@ class RomPorts(Step):
         pdk = step_pdk(self.config)
         sta = require_tool("sta", "timing")
         clock_cell = str(pdk.data["chip"]["rom_clock_cell"])
+        tt = PdkLiberty(pdk, "tt")
         d = Path(self.step_dir)
         qm, arch = _engine(self, state_in)
         metrics: dict[str, float] = {}
@@ -101,14 +102,13 @@ class RomPorts(Step):
             block = run_drc(pdk, logic_gds, d / f"{logic.name}.lyrdb", feol=True)
             lvs = run_lvs(pdk, gds, cdl, d / f"lvs_{kind}", blackbox=PORT_BLACKBOX)
             # the macros' clock: the port's CLK wire, its clock buffer, the wire to the banks
-            tree = port_clock_tree(pdk, port, logic.name, "CLK", CLOCK_OUT,
-                                   PdkLiberty(pdk, "tt"))
+            tree = port_clock_tree(pdk, port, logic.name, "CLK", CLOCK_OUT, tt)
             (d / "cell_delay").mkdir(exist_ok=True)
             buf_ns = cell_delay(sta, pdk, clock_cell, "X", "tt", d / "cell_delay",
                                 load_pf=tree["load_pf"], from_pin="A")
             clock = {"pin_ns": tree["pin_ns"], "buffer_ns": buf_ns,
                      "wire_ns": tree["wire_ns"]}
-            limit = PdkLiberty(pdk, "tt").max_capacitance(clock_cell, "X")
+            limit = tt.max_capacitance(clock_cell, "X")
             if tree["load_pf"] > limit:
                 warn(f"ROM port {kind}: its clock buffer {clock_cell} drives "
                      f"{tree['load_pf']:.2f} pF, past its liberty max_capacitance "
