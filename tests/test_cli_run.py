@@ -29,9 +29,16 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     assert metrics["taalas__drc__rom_tile_feol__count"] == 0
     assert metrics["taalas__drc__rom_array_beol__count"] == 0
     assert metrics["taalas__lvs__rom_tile_clean"] == 1
-    # the tile is a whole macro as tall as the parameter ROM (80 rows) and 16 columns wide:
-    # every bitcell plus the periphery's transistors
-    assert metrics["taalas__lvs__rom_tile_devices"] > 80 * 16
+    # LVS of a slice of each ROM, a whole macro as tall as its bank (768 and 80 rows) and
+    # 16 columns wide: every bitcell plus the periphery's transistors
+    macros = json.loads(next(run_dir.glob("*-taalas-romarray/rom_macros.json")).read_text())
+    for kind in ("wrom", "prom"):
+        rows = macros["macros"][kind]["rows"]
+        assert metrics[f"taalas__lvs__rom_slice_{kind}_clean"] == 1
+        assert metrics[f"taalas__lvs__rom_slice_{kind}_rows"] == rows
+        assert metrics[f"taalas__lvs__rom_slice_{kind}_devices"] > rows * 16
+    assert metrics["taalas__lvs__rom_tile_devices"] == sum(
+        metrics[f"taalas__lvs__rom_slice_{k}_devices"] for k in ("wrom", "prom"))
     assert metrics["taalas__xor__non_personalisation_layers"] == 0
     assert metrics["taalas__xor__personalisation_diff_count"] > 0
     assert (run_dir / "final" / "gds" / "taalas_roms.gds").is_file()

@@ -21,15 +21,17 @@ from taalas_flow.pnr.parasitics import net_rc, tech_rc, wire_rc
 
 
 def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[Branch],
-             sink_pf: dict[str, float], root: str | None = None) -> dict[str, float]:
+             sink_pf: dict[str, float], root: str | None = None, layer: str = "met3"
+             ) -> dict[str, float]:
     """ns from the root to each branch's `to` (the latest of a terminal's branches): the root
     is the track's left end (a chip pin there), or with `root` the branch reaching it (the
-    driver's pin: a buffer's output column). `track`: (x from, x to, width) of the met3
-    track (Channel.track_span); `sink_pf`: what each terminal loads the net with beyond its
+    driver's pin: a buffer's output column). `track`: (from, to, width) of the net's trunk
+    on `layer` (a channel's met3 track, Channel.track_span; a memory's met4 bus line, its
+    branches' x then being y); `sink_pf`: what each terminal loads the net with beyond its
     branch (cell inputs, the block's own wire), 0 for one not named."""
     metals, _ = tech_rc(pdk)
     x0, x1, w = track
-    m3 = metals["met3"]
+    trunk = metals[layer]
     rc = [wire_rc(pdk, b.wires, b.cuts) for b in branches]
     load = [c + sink_pf.get(b.to or "", 0.0) for b, (_r, c) in zip(branches, rc, strict=True)]
     src = None if root is None else next(
@@ -42,14 +44,14 @@ def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[B
         """Capacitance on the far side of the piece [a, b] seen from xs (track and branches;
         the root's branch is upstream of everything)."""
         if b <= xs:                                  # left of the root: [x0, a]
-            track_c = m3.c(w, a - x0)
+            track_c = trunk.c(w, a - x0)
             far = [k for k, br in enumerate(branches) if br.x <= a and k != src]
         else:                                        # right of the root: [b, x1]
-            track_c = m3.c(w, x1 - b)
+            track_c = trunk.c(w, x1 - b)
             far = [k for k, br in enumerate(branches) if br.x >= b and k != src]
         return track_c + sum(load[k] for k in far)
 
-    total = m3.c(w, x1 - x0) + sum(load[k] for k in range(len(branches)) if k != src)
+    total = trunk.c(w, x1 - x0) + sum(load[k] for k in range(len(branches)) if k != src)
     base = 0.0
     if src is not None:
         r, c = rc[src]
@@ -64,7 +66,7 @@ def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[B
         pieces = [(a, c) for a, c in zip(stops, stops[1:], strict=False) if lo <= a and c <= hi]
         t = base
         for a, c in pieces:
-            t += m3.r(w, c - a) * (m3.c(w, c - a) / 2 + beyond(a, c))
+            t += trunk.r(w, c - a) * (trunk.c(w, c - a) / 2 + beyond(a, c))
         r, c = rc[k]
         t += r * (c / 2 + sink_pf.get(b.to, 0.0))
         out[b.to] = max(out.get(b.to, 0.0), t * 1e-3)       # ohm x pF is ps

@@ -37,11 +37,19 @@ Segments and where they come from:
   path adds its launching block's arrival and subtracts its capturing block's. Elmore
   overstates each arrival, so this difference may err either way.
 
+- the blocks' own wiring on the way (Elmore on the nets as drawn, tt): in a ROM port
+  (chip/port_paths.py) the address from the port's pin to the farthest macro, and a macro's
+  DOUT to the port logic, the macro's output flop timed into that wire (OpenSTA); in the
+  data memory (regfile/periphery.py) an input from its pin up the memory's bus and along
+  its stripe's channel to the stripe's drivers or the global logic, the clock the same way
+  (to the read registers, and to each stripe's clock driver: a write's data and clock are
+  taken at the same stripe), and the read data from the read registers out to the pin,
+  into the chip's load beyond it.
+
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
-an upper bound): the wiring inside a ROM port (macro to output mux, address pin to the
-macros), the data memory's periphery (the wire from its read registers to its pins, the
-banks' own wire resistance past the stripe's channel, its clock's wire from its pin to the
-stripe drivers and to its logic's registers).
+an upper bound): the banks' own wire resistance past the stripe's channel, and a block's
+wiring inside its synthesised logic between its pin and the cell it meets (each block's
+own STA has it).
 
 Hold across blocks is bounded for the memory's writes only (memory_write_hold): its banks'
 clock arrives late through the stripe's clock driver, so the bank's own hold slack is not
@@ -98,6 +106,8 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      memory_clock_ns: float | None = None,
                      memory_lines: dict[str, dict[str, float]] | None = None,
                      clock_at: dict[str, tuple[str, float]] | None = None,
+                     memory_bus: dict[str, float] | None = None,
+                     rom_ports: dict[str, dict[str, float]] | None = None,
                      ) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
@@ -123,9 +133,23 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     `read_bus`, a write's with the bank's setup. `clock_at`: per block ("core", "dmem", a
     ROM kind) where the chip's clock edge reaches it after the chip's clock pin (chip/
     clock.py), as (what it counts, ns): a path is launched that much later by its first
-    block and captured that much later by its last, so it needs the difference."""
+    block and captured that much later by its last, so it needs the difference.
+    `memory_bus`: the data memory's wiring from its pins inward and from its read registers
+    out (regfile/periphery.summary's figures by name; read_out_<port>_data_ns with the
+    chip's load beyond the pin already in): a path into the memory gains its bus to the
+    block that takes it, one captured at the read registers or a bank loses the clock's
+    bus to there, one launched at the read registers gains it. `rom_ports`: per ROM, its
+    port's own wiring (Taalas.RomPorts: addr_wire_ns from the port's pin to the farthest
+    macro address pin, dout_wire_ns from a macro's DOUT to the port logic, and
+    dout_clk_to_q_ns, the macro's output flop into that wire and the logic's pins)."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
-    lines = memory_lines or {}
+    lines, mbus, inside = memory_lines or {}, memory_bus or {}, rom_ports or {}
+
+    def on_bus(key: str, what: str, sign: float = 1.0) -> dict[str, float]:
+        return {f"{what} (Elmore, tt)": sign * mbus[key]} if key in mbus else {}
+
+    def in_port(kind: str, key: str, what: str) -> dict[str, float]:
+        return {what: inside[kind][key]} if key in inside.get(kind, {}) else {}
     seg: dict[str, dict[str, float]] = {"core register to register": {"core": reg2reg_ns}}
     out, into = ports["out"], {k: period - v for k, v in ports["in"].items()}
 
@@ -152,36 +176,55 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
         seg[f"{kind} read in the clock's low phase"] = {
             "macro PRE to capture, x 2": 2 * t["setup_pre_ns"]}
         if f"{kind}_addr" in out:
-            seg[f"core -> {kind} address"] = {"core to pin": out[f"{kind}_addr"],
-                                              **wire(f"{kind}_addr"),
-                                              "macro address setup": t["setup_addr_ns"],
-                                              **_skew(clock_at, "core", kind)}
+            seg[f"core -> {kind} address"] = {
+                "core to pin": out[f"{kind}_addr"], **wire(f"{kind}_addr"),
+                **in_port(kind, "addr_wire_ns",
+                          "port wire: pin to the farthest macro address pin (Elmore, tt)"),
+                "macro address setup": t["setup_addr_ns"], **_skew(clock_at, "core", kind)}
         if f"{kind}_dout" in into:
+            flop = in_port(kind, "dout_clk_to_q_ns",
+                           "macro clock to DOUT, its flop into the port's wire (tt)") or {
+                "macro clock to DOUT (unloaded)": max(t["sim_clk_to_q_ns"].values())}
             seg[f"{kind} data -> core"] = {
-                "macro clock to DOUT": max(t["sim_clk_to_q_ns"].values()),
+                **flop, **in_port(kind, "dout_wire_ns",
+                                  "port wire: macro DOUT to the port logic (Elmore, tt)"),
                 **driver(f"{kind}_dout", "port output"), **wire(f"{kind}_dout"),
                 "core from pin": into[f"{kind}_dout"], **_skew(clock_at, kind, "core")}
     for port in ("ra", "rb"):
+        # the read registers (the memory's logic) take the memory's clock through its bus
+        at_registers = "memory clock: pin to the read registers' logic"
         if f"{port}_data" in into:
             seg[f"data memory {port} read -> core"] = {
-                **driver(f"{port}_data", "read register clock to Q"), **wire(f"{port}_data"),
+                **on_bus("bus_clk_logic_ns", at_registers),
+                **driver(f"{port}_data", "read register clock to Q"),
+                **on_bus(f"read_out_{port}_data_ns",
+                         "memory wire: read register to its pin, into the chip's load"),
+                **wire(f"{port}_data"),
                 "core from pin": into[f"{port}_data"], **_skew(clock_at, "dmem", "core")}
         if bank_read_ns is not None and f"{port}_addr" in out:
             seg[f"core -> data memory {port} address"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
+                **on_bus(f"bus_{port}_addr_drivers_ns",
+                         "memory bus: pin to the farthest stripe's drivers"),
                 **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {}),
+                **on_bus("bus_clk_logic_ns", at_registers, -1.0),
                 **_skew(clock_at, "core", "dmem")}
         if f"{port}_addr" in lines and f"{port}_addr" in out:
             seg[f"core -> data memory {port} column select"] = {
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
-                **lines[f"{port}_addr"],
-                **(read_bus or {}), **_skew(clock_at, "core", "dmem")}
+                **on_bus(f"bus_{port}_addr_logic_ns", "memory bus: pin to the logic"),
+                **lines[f"{port}_addr"], **(read_bus or {}),
+                **on_bus("bus_clk_logic_ns", at_registers, -1.0),
+                **_skew(clock_at, "core", "dmem")}
 
     if bank_write_ns is not None:
         for port, what in (("wa", "address"), ("wd", "data")):
             if port in out:
                 seg[f"core -> data memory write {what}"] = {
-                    "core to pin": out[port], **wire(port), **drive(port),
+                    "core to pin": out[port], **wire(port),
+                    **on_bus(f"bus_{port}_less_clk_ns", "memory bus: pin to a stripe's "
+                             "drivers, less the clock's to the same stripe's"),
+                    **drive(port),
                     "bank write setup (tt)": bank_write_ns,
                     **({} if memory_clock_ns is None else {
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns}),
@@ -189,8 +232,12 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
         for port, what in (("wa", "column select"), ("we", "enable")):
             if port in lines and port in out:
                 seg[f"core -> data memory write {what}"] = {
-                    "core to pin": out[port], **wire(port), **lines[port],
+                    "core to pin": out[port], **wire(port),
+                    **on_bus(f"bus_{port}_logic_ns", "memory bus: pin to the logic"),
+                    **lines[port],
                     "bank write setup (tt)": bank_write_ns,
+                    **on_bus("bus_clk_drivers_earliest_ns",
+                             "memory clock: pin to the nearest stripe's drivers", -1.0),
                     **({} if memory_clock_ns is None else {
                         "memory clock at the bank, earliest (tt)": -memory_clock_ns}),
                     **_skew(clock_at, "core", "dmem")}
@@ -199,8 +246,8 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
 
 def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float],
                       clock_latest: float, bank_hold_ws: float,
-                      clock_at: dict[str, tuple[str, float]] | None = None
-                      ) -> dict[str, dict]:
+                      clock_at: dict[str, tuple[str, float]] | None = None,
+                      clock_bus_latest: float | None = None) -> dict[str, dict]:
     """A lower bound on the hold slack of each write input of the data memory (wa, wd, we)
     at its banks, ns at one corner: {port: {"segments": {name: ns}, "slack_ns": ns}}.
     The bank's own hold slack (regfile/timing: clock and inputs at its pins at once) moves
@@ -211,8 +258,14 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
     only adds to the slack: the chip wire, a stripe wire's delay to the input's bank, and
     for `we` the global logic and interface it passes (only the driven inputs count a
     driver). With `clock_at` (interblock_paths'), the chip's clock reaching the core and
-    the memory at different times moves it by the difference."""
+    the memory at different times moves it by the difference; with `clock_bus_latest`
+    (regfile/periphery: the memory's clock from its pin to the farthest stripe's drivers)
+    the bank's clock is that much later again, while the input's own way up the same bus,
+    which would give most of it back, is left out with the rest."""
     skew = _skew(clock_at, "core", "dmem")
+    if clock_bus_latest is not None:
+        skew = {"memory clock: pin to the farthest stripe's drivers (Elmore, tt)":
+                -clock_bus_latest, **skew}
     out: dict[str, dict] = {}
     for port in ("wa", "wd", "we"):
         if port not in out_min:

@@ -165,7 +165,8 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
 
     # Blocks under the channel (each interface, the logic): each pin reached by a met4 wiring
     # column beside the block, inputs on its left, outputs on its right.
-    wiring: list[tuple[str, float, float, float]] = []   # net, column x, pin x, pin y (block)
+    # net, column x, pin x, pin y (block), block
+    wiring: list[tuple[str, float, float, float, str]] = []
     under: list[tuple[BlockLayout, float]] = []
 
     def place_under(blk: BlockLayout, xt: float, net_of, blocked: list[float], lo: float,
@@ -185,7 +186,7 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
         for p, x in zip(ins + outs, left + right, strict=True):
             px, py = blk.ports[p]
             n = net_of(spell[p])
-            wiring.append((n, x, xt + px, py))
+            wiring.append((n, x, xt + px, py, blk.name))
             net(n).drops.append(x)
         under.append((blk, xt))
 
@@ -275,10 +276,10 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
     # Signals: drops from the columns, channel tracks, wiring columns to the interfaces, pins.
     m2_min = d.pad_size("met2", False)[1]
     for n, x, lay in drops:
-        ch.draw_drop(d, n, x, yc + m2_min / 2, layer=lay)
+        ch.draw_drop(d, n, x, yc + m2_min / 2, layer=lay, to=column.name)
     ch.draw_tracks(d, left=0.0)
-    for n, x, px, py in wiring:
-        ch.draw_column(d, n, x, yt + py, px)
+    for n, x, px, py, blk_name in wiring:
+        ch.draw_column(d, n, x, yt + py, px, to=blk_name)
     pins_out = ch.draw_left_pins(d)
     ports = list(pins_out)
     power_pins(d, margin, rail_w, (("VGND", y_gnd0), ("VPWR", y_pwr0)))
@@ -318,7 +319,9 @@ def build_array(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: Bl
                "drivers_width_um": drivers.width if drivers else 0.0,
                "repeaters_width_um": repeaters.width}
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=pins_out,
-                      wires=ch.wires, cuts=ch.cuts)
+                      wires=ch.wires, cuts=ch.cuts,
+                      tracks={n: ch.track_span(n, left=0.0) for n in ch.extent},
+                      branches=ch.branches)
     blk.net_pf = wire_tables(pdk, blk, column, iface,
                              *(b for b in (logic, drivers, repeaters) if b))
     # the stripe's own nets (the drivers' outputs, its read bus, the banks' write enables,

@@ -15,6 +15,7 @@ from dataclasses import asdict
 
 import gdstk
 
+from taalas_flow.chip.channel import Branch
 from taalas_flow.chip.rom_port import via_array, via_enclosure
 from taalas_flow.chip.wires import CdlDrivers
 from taalas_flow.layout.cdl import merge_subckts, subckt_pins
@@ -26,6 +27,7 @@ from taalas_flow.regfile.array import POWER, build_array
 from taalas_flow.regfile.drivers import driver_loads, interface_loads
 from taalas_flow.regfile.logic_loads import logic_loads, logic_outputs, logic_port_nets
 from taalas_flow.regfile.memory import ENGINE_PORT, MemoryPlan
+from taalas_flow.regfile.periphery import periphery
 from taalas_flow.regfile.read_bus import chain_loads, link_loads
 from taalas_flow.rom.liberty import PdkLiberty
 
@@ -113,15 +115,23 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     ports = sorted(n for n in nets if ENGINE_PORT.fullmatch(n))
     wires: dict[str, dict[tuple[str, float], float]] = {}
     cuts: dict[str, dict[str, int]] = {}
+    # each bus line as a trunk (y from, y to, width) with a branch per stripe, its stub
+    # (regfile/periphery.py times a net through them)
+    tracks: dict[str, tuple[float, float, float]] = {}
+    branches: dict[str, list[Branch]] = {}
     for n in nets:
         x = bus_x[n]
-        taps = [yp + p.ports[n][1] for p, yp in zip(parts, ys, strict=True) if n in p.ports]
+        at = [(p.name, yp + p.ports[n][1]) for p, yp in zip(parts, ys, strict=True)
+              if n in p.ports]
+        taps = [ty for _s, ty in at]
         lo = 0.0 if n in ports else min(taps) - g.via3_end
         d.vwire("met4", x, lo, max(taps) + g.via3_end, g.m4_w)
         stub = xs + g.m3_w - (x - g.via2_half)
         wires[n] = {("met4", g.m4_w): max(taps) + g.via3_end - lo,
                     ("met3", g.m3_w): len(taps) * stub}
         cuts[n] = {"via3": len(taps)}
+        tracks[n] = (lo, max(taps) + g.via3_end, g.m4_w)
+        branches[n] = [Branch(ty, s, {("met3", g.m3_w): stub}, {"via3": 1}) for s, ty in at]
         for ty in taps:
             d.cut("via3", x, ty)
             d.hwire("met3", x - g.via2_half, xs + g.m3_w, ty, g.m3_w)
@@ -148,7 +158,8 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
     # straps: the power spines (met4, chip.ring_w wide, pinned at the bottom edge)
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics,
                       ports={n: (bus_x[n], 0.0) for n in ports},
-                      straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires, cuts=cuts)
+                      straps=[("VGND", x_gnd), ("VPWR", x_pwr)], wires=wires, cuts=cuts,
+                      tracks=tracks, branches=branches)
     blk.net_pf = wire_tables(pdk, blk, *parts)
     # what the read bus and the drivers' outputs meet, from one walk of the memory's CDL
     walk, lib = CdlDrivers(pdk, blk.cdl, blk.net_pf), PdkLiberty(pdk, "tt")
@@ -169,4 +180,6 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}
             for s, by in driver_loads(pdk, walk, lib, parts).items()}
+    # every port through the memory's bus and its stripe's channel, for the chip's paths
+    blk.metrics["periphery"] = periphery(pdk, blk, parts, logic.name, walk, lib)
     return blk

@@ -71,10 +71,12 @@ def _signoff(m: dict) -> list[list]:
             "taalas__xor__non_personalisation_layers", zero,
             f"{_fmt(m.get('taalas__xor__personalisation_diff_count'))} via differences, "
             f"{_fmt(m.get('taalas__xor__non_personalisation_layers'))} other layers"),
-        row("LVS, ROM macro tile (model's bits, with periphery)", "taalas__lvs__rom_tile_clean",
+        row("LVS, a full-height slice of each ROM (its bank's rows and mux, 16 columns of "
+            "the model's bits, with periphery)", "taalas__lvs__rom_tile_clean",
             lambda v: v == 1,
-            f"{_fmt(m.get('taalas__lvs__rom_tile_devices', 0))} devices; the full macros are "
-            f"not LVS-checked per run (minutes each)"),
+            f"{_fmt(m.get('taalas__lvs__rom_tile_devices', 0))} devices; whole banks are "
+            f"not LVS-checked per run (bench/rom_lvs.py: their LVS time grows faster than "
+            f"their devices)"),
         *[r for kind, what in (("wrom", "weight"), ("prom", "parameter")) for r in (
             row(f"DRC, {what}-ROM port, wiring layers", f"taalas__drc__rom_port_{kind}_beol__count",
                 zero, f"{_fmt(m.get(f'taalas__drc__rom_port_{kind}_beol__count'))} violations"),
@@ -324,10 +326,10 @@ def _summary(d: RunData) -> list[str]:
     ib = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get("interblock")
     if ib:
         rows.append(["clock across blocks (paths between the core, ROM macros and data "
-                     "memory as sums of measured segments, chip wires and the chip clock's "
-                     "arrival at each block included; the wiring inside the ROM ports and "
-                     "the memory's clock wiring to its stripe drivers and logic are not, so "
-                     "an upper bound)",
+                     "memory as sums of measured segments, chip wires, the chip clock's "
+                     "arrival at each block and the blocks' own wiring from their pins "
+                     "included; the banks' wire resistance past their stripe's channel is "
+                     "not, so an upper bound)",
                      "; ".join(f"{1000 / v['period_ns']:.1f} MHz at {escape(c)}, bound by "
                                f"{escape(v['binding'])}" for c, v in ib.items())])
     return ["<h2>Summary</h2>", _table(rows)]
@@ -368,8 +370,13 @@ def _interblock_table(d: RunData) -> list[str]:
             "capture. Each path adds where the chip's clock reaches its launching block "
             "and subtracts where it reaches its capturing block (the clock net's Elmore "
             "delay from the chip's pin to the block's; for a ROM port, then its clock "
-            "buffer and its wire to the macros). The wiring inside the ROM ports and the "
-            "memory's clock wiring from its pin are not in the sums.</p>",
+            "buffer and its wire to the macros). The blocks' own wiring is in the sums "
+            "(Elmore on the nets as drawn): in a ROM port from its pins to the macros and "
+            "from a macro's output into the port logic (the macro's output flop timed into "
+            "that wire); in the data memory from its pins up its bus and along each stripe "
+            "to the drivers and the logic, the clock the same way (a write's data and "
+            "clock taken at the same stripe), and the read data from the read registers "
+            "out to its pin.</p>",
             *_clock_rows(d),
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"]),
             *_write_hold_table(d)]

@@ -75,8 +75,10 @@ class RomPorts(Step):
         from librelane.logging import info, warn
 
         from taalas_flow.chip.clock import port_clock_tree
+        from taalas_flow.chip.port_paths import port_paths
         from taalas_flow.chip.rom_port import CLOCK_OUT, lay_out_rom_port
         from taalas_flow.engine.rom_macros import MACROS
+        from taalas_flow.rom.columns import FLOP
         from taalas_flow.rom.liberty import PdkLiberty
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
@@ -108,6 +110,10 @@ class RomPorts(Step):
                                 load_pf=tree["load_pf"], from_pin="A")
             clock = {"pin_ns": tree["pin_ns"], "buffer_ns": buf_ns,
                      "wire_ns": tree["wire_ns"]}
+            # the wiring inside the port on the chip's paths through it
+            inside = port_paths(pdk, port, logic.name, tt)
+            inside["dout_clk_to_q_ns"] = cell_delay(
+                sta, pdk, FLOP, "Q", "tt", d / "cell_delay", load_pf=inside["dout_load_pf"])
             limit = tt.max_capacitance(clock_cell, "X")
             if tree["load_pf"] > limit:
                 warn(f"ROM port {kind}: its clock buffer {clock_cell} drives "
@@ -125,6 +131,7 @@ class RomPorts(Step):
                 f"taalas__rom_port__{kind}__clock_max_cap_pf": limit,
                 **{f"taalas__rom_port__{kind}__clock_{k}": v for k, v in clock.items()},
                 f"taalas__rom_port__{kind}__clock_ns": sum(clock.values()),
+                **{f"taalas__rom_port__{kind}__{k}": v for k, v in inside.items()},
             })
             summary[kind] = {"gds": gds.name, **port.metrics,
                              "logic": {k: logic.metrics[k] for k in
@@ -132,7 +139,8 @@ class RomPorts(Step):
                              "drc_beol": beol.by_rule, "drc_logic": block.by_rule,
                              "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
                              "clock": {**clock, "cell": clock_cell,
-                                       "load_pf": tree["load_pf"], "corner": "tt"}}
+                                       "load_pf": tree["load_pf"], "corner": "tt"},
+                             "paths_inside": {**inside, "flop": FLOP, "corner": "tt"}}
         (d / "rom_ports.json").write_text(json.dumps(summary, indent=2) + "\n")
         blocks = _blocks(state_in)
         blocks.update({f"taalas_engine_{kind}": str(d) for kind in MACROS})
@@ -192,6 +200,7 @@ class DataMemory(Step):
         from taalas_flow.regfile.logic import build_logic
         from taalas_flow.regfile.logic_loads import LogicLoad, logic_delays
         from taalas_flow.regfile.logic_timing import logic_timing
+        from taalas_flow.regfile.periphery import summary as periphery_summary
         from taalas_flow.regfile.read_bus import BusLoad, link_delay, stripe_chain_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
         from taalas_flow.regfile.timing import bank_timing
@@ -346,6 +355,10 @@ class DataMemory(Step):
                for b, v in logic_t["capture_ns"].items()},
             **{f"taalas__dmem__{k}_max_cap_pf": v["max_cap_pf"] for k, v in stages.items()},
             "taalas__dmem__max_cap_violations": len(over),
+            # the memory's own wiring from its pins to the stripes' drivers and the logic, and
+            # from the read registers out (regfile/periphery.py, Elmore, tt)
+            **{f"taalas__dmem__{k}": v for k, v in periphery_summary(
+                array.metrics["periphery"], drivers.name, logic.name).items()},
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__sim__dmem_interface__mismatches": if_mismatches,
@@ -428,6 +441,7 @@ class ChipTop(Step):
             memory_write_hold,
             rom_read_timing,
         )
+        from taalas_flow.chip.wires import CdlDrivers
         from taalas_flow.pnr.netlist import read_gate_netlist
         from taalas_flow.pnr.parasitics import net_rc
         from taalas_flow.toolchain import require_tool
@@ -450,9 +464,12 @@ class ChipTop(Step):
             core, closed, timing = self._core(pdk, synthesised, module, clock, sta, period, d)
             chip, gds, drc, feol, lvs = self._chip(pdk, core, state_in, d)
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
+            # one walk of the chip's CDL (30 MB for tiny-llama) for the ports and the clock
+            walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
             ports, wire_ns, drivers, wires, met, drives = self._ports(
-                pdk, core, closed.net, chip, module, clock, sta, period, d, BOUND_CORNERS)
-            clock_at, clock_net = self._clock(pdk, core, chip, clock, state_in)
+                pdk, core, closed.net, chip, walk, module, clock, sta, period, d,
+                BOUND_CORNERS)
+            clock_at, clock_net = self._clock(pdk, core, chip, walk, clock, state_in)
             rom_t = rom_job.result()
         buffered = closed.buffered
         def dmem(metric: str) -> float | None:
@@ -515,17 +532,19 @@ class ChipTop(Step):
             if found := [lv for g in groups if (lv := line(g)) is not None]:
                 slow = max(found, key=lambda lv: lv[1])
                 lines[port] = {slow[0]: slow[1], **gate[port]}
+        mbus, rom_inside = self._block_wiring(pdk, state_in, wires)
         interblock, write_hold = {}, {}
         for c in BOUND_CORNERS:
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, clock_early, lines, clock_at)
+                bank_write, read_bus, clock_early, lines, clock_at, mbus, rom_inside)
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:
                 write_hold[c] = memory_write_hold(ports[c]["out_min"], data_early,
-                                                  clock_late, bank_hold, clock_at)
+                                                  clock_late, bank_hold, clock_at,
+                                                  mbus.get("bus_clk_drivers_ns"))
         over = {p: v for p, v in drives.items() if v.over}
         if over:
             warn("chip: nets between blocks past their driver's liberty max_capacitance (tt), "
@@ -639,7 +658,8 @@ class ChipTop(Step):
         timing = (time_core(closed.net, core) if closed.hold_cells else timed[-1]).slacks
         return core, closed, timing
 
-    def _ports(self, pdk, core, net, chip, module: str, clock: str, sta: str, period: float,
+    def _ports(self, pdk, core, net, chip, walk, module: str, clock: str, sta: str,
+               period: float,
                d: Path, bound_corners: tuple[str, ...]):
         """The core's share of every path through its ports at every corner, timed with what
         the chip puts on each port (chip/wires.py); per port (bus, worst bit) the chip wire's
@@ -649,7 +669,7 @@ class ChipTop(Step):
         whole net and that net's load (chip/port_drive.py, `net` the core's netlist as laid
         out). chip/timing.py adds the other blocks' share."""
         from taalas_flow.chip.port_drive import port_drives
-        from taalas_flow.chip.wires import CdlDrivers, chip_wires
+        from taalas_flow.chip.wires import chip_wires
         from taalas_flow.layout.stdcells import StdCellLibrary
         from taalas_flow.pnr.block import cdl_names
         from taalas_flow.pnr.buffering import BufferPolicy, PinLoads
@@ -660,7 +680,6 @@ class ChipTop(Step):
         spell = cdl_names(sorted(core.ports))
         wires = chip_wires(pdk, chip)
         inputs = {p for p, (x, _y) in core.ports.items() if x == 0.0 and p != clock}
-        walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
         # a block's port buffer is looked through to the cell before it (its delay counts)
         paths = walk.driver_paths_outside(chip.name, core.name, [spell[p] for p in inputs],
                                           frozenset({BufferPolicy.of(pdk).port_cell}))
@@ -719,7 +738,37 @@ class ChipTop(Step):
         return (ports, wire_ns, by_corner, wires, {spell[p]: met[spell[p]] for p in core.ports},
                 drives)
 
-    def _clock(self, pdk, core, chip, clock: str, state_in: State
+    def _block_wiring(self, pdk, state_in: State, wires: dict
+                      ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        """The blocks' own wiring on the paths through them, from their steps' metrics: the
+        data memory's (regfile/periphery.summary's figures; its read data's way out gets the
+        chip's load beyond the pin, the worst bit's chip wire and one gate input) and each
+        ROM port's (Taalas.RomPorts' addr_wire_ns, dout_wire_ns, dout_clk_to_q_ns)."""
+        from librelane.logging import warn
+
+        got = {k: float(v) for k, v in state_in.metrics.items()}
+        pre = "taalas__dmem__"
+        mbus = {k.removeprefix(pre): v for k, v in got.items() if k.startswith(pre + "bus_")}
+        stand_in = float(pdk.data["synthesis"]["output_load_pf"])
+        for g in ("ra_data", "rb_data"):
+            ns, ohm = got.get(f"{pre}read_out_{g}_ns"), got.get(f"{pre}read_out_{g}_ohm")
+            if ns is not None and ohm is not None:
+                beyond = max((w.pf for n, w in wires.items() if n.startswith(g + "_")),
+                             default=0.0) + stand_in
+                mbus[f"read_out_{g}_ns"] = ns + ohm * beyond * 1e-3
+        rom_inside = {}
+        for kind in ("wrom", "prom"):
+            pre = f"taalas__rom_port__{kind}__"
+            rom_inside[kind] = {k: got[pre + k] for k in
+                                ("addr_wire_ns", "dout_wire_ns", "dout_clk_to_q_ns")
+                                if pre + k in got}
+        if not mbus or not all(rom_inside.values()):
+            warn("the data memory's or the ROM ports' metrics predate their own wiring's "
+                 "timing (no taalas__dmem__bus_* / taalas__rom_port__<kind>__addr_wire_ns): "
+                 "the chip's paths leave it out; rerun with --from Taalas.RomPorts")
+        return mbus, rom_inside
+
+    def _clock(self, pdk, core, chip, walk, clock: str, state_in: State
                ) -> tuple[dict[str, tuple[str, float]], dict[str, float]]:
         """Where the chip's clock edge reaches each block after the chip's clock pin, at tt
         (chip/clock.py): the clock net's Elmore delay to the block's pin, and for a ROM port
@@ -729,13 +778,11 @@ class ChipTop(Step):
         from librelane.logging import warn
 
         from taalas_flow.chip.clock import arrivals
-        from taalas_flow.chip.wires import CdlDrivers
         from taalas_flow.pnr.block import cdl_names
         from taalas_flow.pnr.parasitics import net_rc
         from taalas_flow.rom.liberty import PdkLiberty
 
         n = cdl_names(sorted(core.ports))[clock]
-        walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
         lib = PdkLiberty(pdk, "tt")
         sink = {cell: sum(walk.meets(cell, pin, lib)) for cell, pin in walk.on(chip.name, n)}
         # the core's own wire of its clock pin (its SPEF's; the core has no net_pf table)

@@ -22,11 +22,15 @@ ROM_VARS = [
              "when unset, the bitwise complement of the model's images is used.", default=None),
     Variable("TAALAS_DRC_TILE", int | None,
              "Rows of the macro tile (a whole ROM macro holding the corner of the weight "
-             "image, 16 columns, mux 8) checked with FEOL+BEOL DRC and LVS; a multiple of 8, "
+             "image, 16 columns, mux 8) checked with FEOL+BEOL DRC; a multiple of 8, "
              "at least 32. Unset: the rows of the engine's shortest ROM, so the tile's "
              "predecoder, row decoder and field-line drops are those of a real macro.",
              default=None),
 ]
+
+
+# Columns of the slice of each ROM that LVS checks in every run (its bank's full height).
+SLICE_COLS = 16
 
 
 def xor_reference_images(other: str | None, qm, arch) -> dict[str, np.ndarray]:
@@ -50,8 +54,10 @@ def xor_reference_images(other: str | None, qm, arch) -> dict[str, np.ndarray]:
 class RomArray(Step):
     """The engine's ROM macros (weight ROM, parameter ROM: array, word-line decoder/drivers,
     precharge, column select, output flops) as GDS with their Verilog views; the weights read
-    back from the GDS alone; DRC (FEOL+BEOL and LVS on a whole macro tile holding the model's
-    bits, BEOL+OFFGRID on every macro); the XOR proof against a second weight set."""
+    back from the GDS alone; DRC (FEOL+BEOL on a whole macro tile holding the model's bits,
+    BEOL+OFFGRID on every macro); LVS of a full-height slice of each ROM (a whole macro of
+    its bank's rows and mux, 16 columns of its bits); the XOR proof against a second weight
+    set."""
 
     id = "Taalas.RomArray"
     name = "Mask-ROM macros"
@@ -98,8 +104,19 @@ class RomArray(Step):
         tile_gds, tile_cdl = d / "drc_tile.gds", d / "drc_tile.cdl"
         write_rom_macro(pdk, tile_bits, 8, tile_gds, tile_cdl, name="rom_tile")
         feol = run_drc(pdk, tile_gds, d / "drc_tile_feol.lyrdb", feol=True)
-        # LVS of the same whole-macro tile (LVS of the full macros takes too long per run)
-        lvs = run_lvs(pdk, tile_gds, tile_cdl, d / "lvs_tile")
+        # LVS of a slice of each ROM: its bank's full height (predecoder, row decoder and
+        # drivers, bit lines as long as the bank's) and mux, 16 columns of the model's bits.
+        # A whole bank's LVS grows faster than its devices (bench/rom_lvs.py: the 80 x 256
+        # parameter bank 440 s); the columns beyond the slice repeat its column periphery,
+        # and the readback checks every bit of them.
+        slices = {}
+        for kind, shape in shapes.items():
+            cols = min(SLICE_COLS, shape.bank_cols)
+            sl_gds, sl_cdl = d / f"lvs_slice_{kind}.gds", d / f"lvs_slice_{kind}.cdl"
+            write_rom_macro(pdk, imgs[kind][:, :cols], shape.mux, sl_gds, sl_cdl,
+                            name=f"rom_slice_{kind}")
+            slices[kind] = (shape.rows, cols, shape.mux,
+                            run_lvs(pdk, sl_gds, sl_cdl, d / f"lvs_slice_{kind}"))
         beol = run_drc(pdk, gds, d / "drc_array_beol.lyrdb", feol=False)
 
         other = self.config["TAALAS_XOR_MODEL_DIR"]
@@ -121,7 +138,9 @@ class RomArray(Step):
                        for n, s in shapes.items()},
             "bits": bits, "readback_weights_ok": weights_ok,
             "drc_tile_feol_beol": feol.by_rule, "drc_array_beol": beol.by_rule,
-            "lvs_tile": {"clean": lvs.clean, "devices": lvs.devices_extracted},
+            "lvs_slices": {k: {"rows": r, "cols": c, "mux": m, "clean": v.clean,
+                               "devices": v.devices_extracted, "log": str(v.log)}
+                           for k, (r, c, m, v) in slices.items()},
             "xor_reference": other or "bitwise complement", "xor_differing": xor.differing,
         }, indent=2) + "\n")
         return {DesignFormat.GDS: LLPath(str(gds))}, {
@@ -134,8 +153,12 @@ class RomArray(Step):
             "taalas__rom__readback_ok": int(weights_ok),
             "taalas__drc__rom_tile_feol__count": feol.violations,
             "taalas__drc__rom_array_beol__count": beol.violations,
-            "taalas__lvs__rom_tile_clean": int(lvs.clean),
-            "taalas__lvs__rom_tile_devices": lvs.devices_extracted,
+            "taalas__lvs__rom_tile_clean": int(all(v.clean for *_x, v in slices.values())),
+            "taalas__lvs__rom_tile_devices": sum(v.devices_extracted
+                                                 for *_x, v in slices.values()),
+            **{f"taalas__lvs__rom_slice_{k}_{what}": val for k, (r, _c, _m, v) in
+               slices.items() for what, val in (("clean", int(v.clean)), ("rows", r),
+                                                ("devices", v.devices_extracted))},
             "taalas__xor__non_personalisation_layers": len(xor.foreign_layers),
             "taalas__xor__personalisation_diff_count": xor.allowed_diff_count,
         }

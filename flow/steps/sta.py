@@ -254,6 +254,8 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
     ins = sorted(p for p, d in directions.items() if d == "INPUT")     # power pins: INOUT
     clk = "CLK" if "CLK" in ins else None
     data = [p for p in ins if p != clk]
+    if from_pin is not None and from_pin == clk:
+        from_pin = None      # a flop's only arc to its output is from its clock already
     full = f"{pdk.data['std_cell_library']}__{cell}"
     conns = ", ".join([f".{p}({p})" for p in ins] + [f".{pin}(y_out)"])
     name = f"delay_{cell}_{pin}" + (f"_from_{from_pin}" if from_pin else "")

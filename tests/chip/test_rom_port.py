@@ -94,3 +94,31 @@ def test_port_is_deterministic(port, tmp_path: Path) -> None:
     again, _ = lay_out_rom_port(pdk, arch, qm, "prom", tmp_path / "work", 20.0)
     again.lib.write_gds(str(tmp_path / "port.gds"), timestamp=GDS_TIMESTAMP)
     assert (tmp_path / "port.gds").read_bytes() == (d / "port.gds").read_bytes()
+
+
+def test_port_times_its_own_wiring_on_the_paths_through_it(port) -> None:
+    """The address reaches the bank farther from the port's pin later, and the worst
+    address bit's time is the port's figure; a macro's output flop drives its q net's whole
+    wire and the logic's pins on it, and its wire into the logic takes time."""
+    from taalas_flow.chip.clock import arrivals
+    from taalas_flow.chip.port_paths import port_paths
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.pnr.parasitics import net_rc
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    pdk, _, _, _, p, logic = port
+    lib = PdkLiberty(pdk, "tt")
+    got = port_paths(pdk, p, logic.name, lib)
+    walk = CdlDrivers(pdk, p.cdl, p.net_pf)
+    banks = sorted({b.to for b in p.branches["ADDR_0"]}, key=lambda b: min(
+        br.x for br in p.branches["ADDR_0"] if br.to == b))
+    assert len(banks) == 2
+    t = arrivals(pdk, p.tracks["ADDR_0"], p.branches["ADDR_0"],
+                 {b: walk.meets(b, "A0", lib)[0] for b in banks})
+    assert 0 < t[banks[0]] < t[banks[1]] <= got["addr_wire_ns"]
+    loads = [net_rc(pdk, p, f"q_{j}")[1] + sum(walk.meets(logic.name, f"q_{j}_", lib))
+             for j in range(len([n for n in p.branches if n.startswith("q_")]))]
+    assert got["dout_load_pf"] == pytest.approx(max(loads))
+    assert got["dout_load_pf"] > max(net_rc(pdk, p, f"q_{j}")[1] for j in range(len(loads)))
+    assert 0 < got["dout_wire_ns"] < 1e-3 * max(
+        net_rc(pdk, p, f"q_{j}")[0] for j in range(len(loads))) * got["dout_load_pf"]

@@ -156,3 +156,43 @@ def test_the_chip_clock_arrivals_move_each_path_by_launch_less_capture() -> None
     h0 = memory_write_hold({"wa": 1.0}, {}, 0.5, 0.2)
     h = memory_write_hold({"wa": 1.0}, {}, 0.5, 0.2, clock_at=at)
     assert h["wa"]["slack_ns"] - h0["wa"]["slack_ns"] == pytest.approx(0.1 - 0.6)
+
+
+def test_the_memory_bus_moves_each_memory_path_by_its_own_wiring() -> None:
+    """A read address gains its bus to the farthest stripe's drivers and is captured later
+    by the clock's bus to the read registers; the read data leaves later by that clock and
+    its way out; a write gains its bus less the clock's to the same stripe, a write line its
+    bus to the logic less the clock's to the nearest stripe; the write hold loses the
+    clock's bus to the farthest stripe."""
+    ports = {"in": {"ra_data": 2.0}, "out": {"ra_addr": 5.0, "wa": 4.0, "we": 3.0}}
+    lines = {"ra_addr": {"SL_A line": 8.5}, "we": {"WEB line": 9.0}}
+    mbus = {"bus_ra_addr_drivers_ns": 0.7, "bus_ra_addr_logic_ns": 0.2,
+            "bus_clk_logic_ns": 0.1, "bus_clk_drivers_earliest_ns": 0.15,
+            "bus_clk_drivers_ns": 0.6, "bus_wa_less_clk_ns": 0.05, "bus_we_logic_ns": 0.3,
+            "read_out_ra_data_ns": 0.25}
+    kw = {"read_bus": {"chain": 1.0}, "bank_write_ns": 1.5, "memory_lines": lines}
+    bare = interblock_paths(ports, {}, 6.5, 10.0, 12.0, **kw)
+    p = interblock_paths(ports, {}, 6.5, 10.0, 12.0, memory_bus=mbus, **kw)
+    added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
+    assert added["core -> data memory ra address"] == pytest.approx(0.7 - 0.1)
+    assert added["core -> data memory ra column select"] == pytest.approx(0.2 - 0.1)
+    assert added["data memory ra read -> core"] == pytest.approx(0.1 + 0.25)
+    assert added["core -> data memory write address"] == pytest.approx(0.05)
+    assert added["core -> data memory write enable"] == pytest.approx(0.3 - 0.15)
+    assert added["core register to register"] == 0.0
+    h0 = memory_write_hold({"wa": 1.0}, {}, 0.5, 0.2)
+    h = memory_write_hold({"wa": 1.0}, {}, 0.5, 0.2, clock_bus_latest=0.6)
+    assert h["wa"]["slack_ns"] - h0["wa"]["slack_ns"] == pytest.approx(-0.6)
+
+
+def test_a_rom_ports_own_wiring_joins_its_paths() -> None:
+    """The port's address wire joins the address path; its flop's loaded clock to DOUT
+    replaces the macro simulation's unloaded one, and the wire into the logic joins it."""
+    inside = {"wrom": {"addr_wire_ns": 0.01, "dout_wire_ns": 0.02, "dout_clk_to_q_ns": 0.45}}
+    bare = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0)
+    p = interblock_paths(PORTS, ROM, 6.5, period=10.0, reg2reg_ns=12.0, rom_ports=inside)
+    added = {k: p[k]["total_ns"] - bare[k]["total_ns"] for k in p}
+    assert added["core -> wrom address"] == pytest.approx(0.01)
+    assert added["wrom data -> core"] == pytest.approx(0.45 + 0.02 - 0.3)
+    assert not any("unloaded" in s for s in p["wrom data -> core"]["segments"])
+    assert added["wrom read in the clock's low phase"] == 0.0

@@ -533,3 +533,36 @@ def test_interface_outputs_are_measured_into_their_loads(memory, tmp_path) -> No
     assert t["load_pf"] == max(ld.load_pf for ld in we.values()) and t["ns"] > 0
     assert t["max_cap_pf"] == lib.max_capacitance(rf["write_enable_cell"], "X")
 
+
+
+def test_periphery_times_every_port_through_the_bus_and_its_stripe(memory) -> None:
+    """Every port of the folded memory is timed from its pin to each block that takes it
+    (inputs) or from the logic to its pin (read data); the clock reaches the upper stripe's
+    drivers later than the lower's, and no time exceeds the crude bound of the two nets'
+    whole resistance into their whole capacitance."""
+    from taalas_flow.pnr.parasitics import tech_rc
+    from taalas_flow.regfile.periphery import summary
+
+    pdk, _d, _col, _iface, _src, _name, _arr, _nl, folded = memory
+    got = folded.metrics["periphery"]
+    assert set(got["in"]) | set(got["out"]) == set(folded.ports)
+    assert set(got["out"]) == {n for n in folded.ports if re.match(r"r[a-z]_data_", n)}
+    drv = driver_module(PLAN, "t_rf")
+    clk = got["in"][CLOCK]
+    lo, hi = (clk[f"fmem_s{s}"][drv] for s in (0, 1))
+    assert 0 < lo < hi
+    assert clk["fmem_s0"]["tf_dmem_logic"] > 0
+    # the way out is at least the bus line from the logic's stripe down to the pin, and the
+    # Elmore delay at least that resistance into half its own line
+    m4 = tech_rc(pdk)[0]["met4"]
+    for n, v in got["out"].items():
+        (_y0, _y1, w), (tap,) = folded.tracks[n], folded.branches[n]
+        bus_ohm = m4.r(w, tap.x)
+        assert bus_ohm < v["ohm"] < 20 * bus_ohm, n
+        assert v["ns"] > 1e-3 * bus_ohm * m4.c(w, tap.x) / 2, n
+    got_sum = summary(got, drv, "tf_dmem_logic")
+    assert got_sum["bus_clk_drivers_ns"] == hi
+    assert got_sum["bus_clk_drivers_earliest_ns"] == lo
+    assert got_sum["bus_wa_less_clk_ns"] == max(
+        max(at[drv] for n, by in got["in"].items() if n.startswith("wa_")
+            for st, at in by.items() if st == s and drv in at) - clk[s][drv] for s in clk)

@@ -67,4 +67,7 @@ def test_cell_delay_is_the_liberty_arc(sta_env) -> None:
     assert 0.1 < q0 < 1.0
     assert cell_delay(sta, pdk, "dfxtp_2", "Q", "tt", d, 0.2) > q0 + 0.3
     assert cell_delay(sta, pdk, "dfxtp_2", "Q", "ss", d) > q0
+    # asked from its clock pin, a flop's delay is the same arc (the clock port itself starts
+    # no path in OpenSTA)
+    assert cell_delay(sta, pdk, "dfxtp_2", "Q", "tt", d, from_pin="CLK") == q0
     assert 0.05 < cell_delay(sta, pdk, "mux2_1", "X", "tt", d) < 1.0
