@@ -746,7 +746,10 @@ class ChipTop(Step):
         ROM port's (Taalas.RomPorts' addr_wire_ns, dout_wire_ns, dout_clk_to_q_ns)."""
         from librelane.logging import warn
 
-        got = {k: float(v) for k, v in state_in.metrics.items()}
+        from taalas_flow.engine.rom_macros import MACROS
+
+        got = {k: float(v) for k, v in state_in.metrics.items()
+               if k.startswith(("taalas__dmem__", "taalas__rom_port__"))}
         pre = "taalas__dmem__"
         mbus = {k.removeprefix(pre): v for k, v in got.items() if k.startswith(pre + "bus_")}
         stand_in = float(pdk.data["synthesis"]["output_load_pf"])
@@ -757,7 +760,7 @@ class ChipTop(Step):
                              default=0.0) + stand_in
                 mbus[f"read_out_{g}_ns"] = ns + ohm * beyond * 1e-3
         rom_inside = {}
-        for kind in ("wrom", "prom"):
+        for kind in MACROS:
             pre = f"taalas__rom_port__{kind}__"
             rom_inside[kind] = {k: got[pre + k] for k in
                                 ("addr_wire_ns", "dout_wire_ns", "dout_clk_to_q_ns")
