@@ -66,12 +66,13 @@ class TaalasFlow(SequentialFlow):
          "across it (column lines, write enables) and its read registers' capture, its "
          "interfaces' select and write-enable gates, the wires' Elmore delay, the chip "
          "clock's Elmore arrival at each block, the ROM ports' and the memory's own "
-         "wiring from their pins to the blocks inside) and reports the clock that "
-         "bounds, but the banks' wire resistance past their stripe's channel is in no "
-         "sum, the clock's edge rate at the blocks is not timed (no pad drives the "
-         "chip's clock pin), and hold across blocks is bounded for the memory's write "
-         "inputs only; the core's setup target is not closed (the report gives the "
-         "clock it runs at); LVS of whole ROM banks (per run a full-height slice of each "
-         "ROM, 16 columns, is LVS-checked); I/O pads",
+         "wiring from their pins to the blocks inside, up to the memory's farthest "
+         "banks) and reports the clock that bounds, but the read bit lines' resistance "
+         "down their column (their load is in the bank's read) is in no sum, the "
+         "clock's edge rate at the blocks is not timed (no pad drives the chip's clock "
+         "pin), and hold across blocks is bounded for the memory's write inputs only; "
+         "the core's setup target is not closed (the report gives the clock it runs "
+         "at); LVS of whole ROM banks (per run a full-height slice of each ROM, 16 "
+         "columns, is LVS-checked); I/O pads",
          "issue 6"),
     ]

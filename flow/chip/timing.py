@@ -41,15 +41,16 @@ Segments and where they come from:
   (chip/port_paths.py) the address from the port's pin to the farthest macro, and a macro's
   DOUT to the port logic, the macro's output flop timed into that wire (OpenSTA); in the
   data memory (regfile/periphery.py) an input from its pin up the memory's bus and along
-  its stripe's channel to the stripe's drivers or the global logic, the clock the same way
+  its stripe's channel to the stripe's drivers or the global logic, and from the drivers
+  up each column to its farthest bank (regfile/drivers.column_ns), the clock the same way
   (to the read registers, and to each stripe's clock driver: a write's data and clock are
   taken at the same stripe), and the read data from the read registers out to the pin,
   into the chip's load beyond it.
 
 Not in any sum, so each total is a lower bound on the period its path needs (and the clock
-an upper bound): the banks' own wire resistance past the stripe's channel, and a block's
-wiring inside its synthesised logic between its pin and the cell it meets (each block's
-own STA has it).
+an upper bound): the read bit lines' resistance down their column (their load is in the
+bank's read, regfile/timing), and a block's wiring inside its synthesised logic between
+its pin and the cell it meets (each block's own STA has it).
 
 Hold across blocks is bounded for the memory's writes only (memory_write_hold): its banks'
 clock arrives late through the stripe's clock driver, so the bank's own hold slack is not

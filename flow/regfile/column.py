@@ -12,8 +12,8 @@ import gdstk
 from taalas_flow.layout.cdl import cdl_subckts, subckt_pins
 from taalas_flow.layout.draw import Drawer, snap
 from taalas_flow.pdk import PdkConfig
-from taalas_flow.pnr.block import BlockLayout, cdl_names
-from taalas_flow.pnr.parasitics import wire_tables
+from taalas_flow.pnr.block import BlockLayout, TrackGeometry, cdl_names
+from taalas_flow.pnr.parasitics import tech_rc, wire_tables
 from taalas_flow.regfile.layout import OWN_PORTS
 
 
@@ -43,6 +43,10 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
     m2_min = d.pad_size("met2", False)[1]
     col_ports: list[str] = []
     wire_x: dict[str, float] = {}
+    metals, _ = tech_rc(pdk)
+    m4_w = TrackGeometry.of(pdk).m4_w      # the width pnr/block draws a through trunk at
+    # each pin's resistance from the column's bottom edge to the bank farthest up it
+    port_ohm: dict[str, float] = {}
     for k in range(n):
         for j, p in enumerate(own):
             net = f"{p}_{k}"
@@ -54,15 +58,19 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
             d.cut("via2", x, y)
             d.pad("met3", x, y)
             d.hwire("met3", x, x0 + px + m3_w, y, m3_w)
+            port_ohm[net] = (metals["met2"].r(d.width("met2"), y)
+                             + metals["met3"].r(m3_w, x0 + px + m3_w - x))
             d.rect("met2", (x - d.width("met2") / 2, 0.0, x + d.width("met2") / 2, m2_min),
                    "pin")
             d.label("met2", net, x, m2_min / 2)
             wire_x[net] = x
             col_ports.append(net)
-    # Shared ports: pinned where bank 0 pins them (met4 at its bottom edge).
+    # Shared ports: pinned where bank 0 pins them (met4 at its bottom edge), a met4 line
+    # through every bank (pnr/block's through trunks), the last bank's tap at its top at most.
     w4 = float(r["met4"]["width"])
     m4_min = d.pad_size("met4", False)[1]
     for p in shared:
+        port_ohm[p] = metals["met4"].r(m4_w, n * bank.height)
         px, _py = at[p]
         d.rect("met4", (x0 + px - w4 / 2, 0.0, x0 + px + w4 / 2, m4_min), "pin")
         d.label("met4", p, x0 + px, m4_min / 2)
@@ -83,7 +91,7 @@ def build_column(pdk: PdkConfig, bank: BlockLayout, n: int, name: str) -> BlockL
     ports = {p: (wire_x[p], 0.0) for p in col_ports if p in wire_x}
     ports.update({p: (x0 + at[p][0], 0.0) for p in shared})
     metrics = {"banks": n, "width_um": width, "height_um": height,
-               "channel_um": x0, "area_um2": width * height}
+               "channel_um": x0, "area_um2": width * height, "port_ohm": port_ohm}
     blk = BlockLayout(name, lib, "\n".join(lines), width, height, metrics, ports=ports,
                       straps=[(nn, x0 + sx) for nn, sx in bank.straps])
     # the banks' own wiring of the ports that run through them (the short met2/met3 enables

@@ -15,7 +15,8 @@ the repeaters' output in stripe s) down to the first stripe, whose repeaters dri
 logic's read bus G_<p>. Read timing is regfile/read_bus.py's.
 
 The buffers' own delay is measured here too (driver_delays: the library cell into its
-stripe's load, and the stripe wire's Elmore delay), since it is part of every path into the
+stripe's load, the stripe wire's Elmore delay, and each column's own way up to its farthest
+bank: column_ns), since it is part of every path into the
 memory that the chip's timing sums (chip/timing.py)."""
 
 from __future__ import annotations
@@ -157,9 +158,12 @@ class DriverLoad:
     regfile/read_bus.chain_loads)."""
     pins_pf: float           # cell inputs (banks, at any depth)
     wire_pf: float           # every wire of the net: the stripe's channel and the banks' own
-    stripe_ohm: float        # the stripe's channel wiring (the banks' own R is not counted)
+    stripe_ohm: float        # the stripe's channel wiring
     stripe_pf: float
     taps: int                # columns the net reaches, evenly spaced along the stripe
+    # the worst column's own way from its pin to its farthest bank (column_ns): a shared
+    # port's met4 line up through every bank, a bank's own enable's met2 up to its bank
+    column_ns: float = 0.0
 
     @property
     def load_pf(self) -> float:
@@ -170,34 +174,53 @@ class DriverLoad:
         (its own capacitance counts half) with the rest of the load in `taps` equal parts
         evenly along it, which the line's resistance reaches on average (taps + 1) / 2 taps
         of the way. Its drops into the columns are taken as part of the line, which
-        overstates the resistance to any one column a little."""
+        overstates the resistance to any one column a little. Then the worst column's own
+        wiring up to its farthest bank (column_ns)."""
         beyond = self.load_pf - self.stripe_pf
         share = (self.taps + 1) / (2 * self.taps) if self.taps else 1.0
-        return self.stripe_ohm * (self.stripe_pf / 2 + beyond * share) * 1e-3
+        return self.stripe_ohm * (self.stripe_pf / 2 + beyond * share) * 1e-3 + self.column_ns
 
 
-def stripe_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout], is_net
+def column_ns(walk, lib, cell: str, pin: str, port_ohm: dict[str, float]) -> float:
+    """A column's own way from its pin `pin` to its farthest bank (ns, Elmore): the pin's
+    resistance up the column (build_column's port_ohm) into what the column hangs on it,
+    spread over the banks it reaches like the stripe's taps ((k + 1) / 2k of the way for
+    k banks), 0 for a pin it has no figure for."""
+    if pin not in port_ohm:
+        return 0.0
+    k = max(walk.fanout(cell, pin), 1)
+    return port_ohm[pin] * sum(walk.meets(cell, pin, lib)) * (k + 1) / (2 * k) * 1e-3
+
+
+def stripe_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout], is_net,
+                 columns: dict[str, dict[str, float]] | None = None
                  ) -> dict[str, dict[str, DriverLoad]]:
     """{stripe: {net: load}} of each stripe's own nets that `is_net` picks, each driven from
     one end of the stripe: `walk` is a chip.wires.CdlDrivers over the memory's CDL and wiring
     tables, `lib` the liberty (rom.liberty.PdkLiberty) its pin capacitances come from;
-    `taps` every instance on the net but one (the driver, or the receiver)."""
+    `taps` every instance on the net but one (the driver, or the receiver). `columns`: per
+    column cell, its pins' resistance up the column (build_column's port_ohm), for each
+    load's column_ns."""
     from taalas_flow.pnr.parasitics import net_rc
 
+    columns = columns or {}
     out: dict[str, dict[str, DriverLoad]] = {}
     for s in stripes:
         for n in sorted(n for n in s.wires if is_net(n)):
             pins, wire = walk.meets(s.name, n, lib)
             r, c = net_rc(pdk, s, n)
+            col = max((column_ns(walk, lib, cell, pin, columns[cell])
+                       for cell, pin in walk.on(s.name, n) if cell in columns), default=0.0)
             out.setdefault(s.name, {})[n] = DriverLoad(pins, wire, r, c,
-                                                       walk.fanout(s.name, n) - 1)
+                                                       walk.fanout(s.name, n) - 1, col)
     return out
 
 
-def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout]
+def driver_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout],
+                 columns: dict[str, dict[str, float]] | None = None
                  ) -> dict[str, dict[str, DriverLoad]]:
     """The drivers' outputs (stripe_loads) of a memory built with drivers (build_folded)."""
-    return stripe_loads(pdk, walk, lib, stripes, lambda n: n.startswith(DRIVEN))
+    return stripe_loads(pdk, walk, lib, stripes, lambda n: n.startswith(DRIVEN), columns)
 
 
 # Inside an interface, a read port's select into its chain links.
@@ -205,12 +228,13 @@ SELECT = re.compile(r"sel_([A-Z])")
 
 
 def interface_loads(pdk: PdkConfig, walk, lib, stripes: list[BlockLayout],
-                    interface: BlockLayout) -> dict[str, dict[str, DriverLoad]]:
+                    interface: BlockLayout, columns: dict[str, dict[str, float]] | None = None
+                    ) -> dict[str, dict[str, DriverLoad]]:
     """{block: {net: load}} of the interfaces' outputs (stripe_loads): every write-enable
     net of every stripe (each bank's, up its column), and the interface's own select nets."""
     from taalas_flow.regfile.array import WRITE_ENABLE  # array imports this module
 
-    return {**stripe_loads(pdk, walk, lib, stripes, WRITE_ENABLE.fullmatch),
+    return {**stripe_loads(pdk, walk, lib, stripes, WRITE_ENABLE.fullmatch, columns),
             **stripe_loads(pdk, walk, lib, [interface], SELECT.fullmatch)}
 
 

@@ -173,13 +173,15 @@ def build_folded(pdk: PdkConfig, plan: MemoryPlan, column: BlockLayout, iface: B
             if not ENGINE_PORT.fullmatch(n)]
     blk.metrics["logic_loads"] = {
         n: asdict(ld) for n, ld in logic_loads(pdk, blk, parts, outs, walk, lib).items()}
+    # a column's pins up to its banks (build_column's port_ohm)
+    up = {column.name: column.metrics["port_ohm"]}
     blk.metrics["interface_loads"] = {
         s: {n: asdict(ld) for n, ld in by.items()}
-        for s, by in interface_loads(pdk, walk, lib, parts, iface).items()}
+        for s, by in interface_loads(pdk, walk, lib, parts, iface, up).items()}
     if drivers is not None:
         blk.metrics["driver_loads"] = {
             s: {n: asdict(ld) for n, ld in by.items()}
-            for s, by in driver_loads(pdk, walk, lib, parts).items()}
+            for s, by in driver_loads(pdk, walk, lib, parts, up).items()}
     # every port through the memory's bus and its stripe's channel, for the chip's paths
     blk.metrics["periphery"] = periphery(pdk, blk, parts, logic.name, walk, lib)
     return blk

@@ -328,8 +328,8 @@ def _summary(d: RunData) -> list[str]:
         rows.append(["clock across blocks (paths between the core, ROM macros and data "
                      "memory as sums of measured segments, chip wires, the chip clock's "
                      "arrival at each block and the blocks' own wiring from their pins "
-                     "included; the banks' wire resistance past their stripe's channel is "
-                     "not, so an upper bound)",
+                     "included; the read bit lines' resistance down their column is not, "
+                     "so an upper bound)",
                      "; ".join(f"{1000 / v['period_ns']:.1f} MHz at {escape(c)}, bound by "
                                f"{escape(v['binding'])}" for c, v in ib.items())])
     return ["<h2>Summary</h2>", _table(rows)]
@@ -374,7 +374,8 @@ def _interblock_table(d: RunData) -> list[str]:
             "(Elmore on the nets as drawn): in a ROM port from its pins to the macros and "
             "from a macro's output into the port logic (the macro's output flop timed into "
             "that wire); in the data memory from its pins up its bus and along each stripe "
-            "to the drivers and the logic, the clock the same way (a write's data and "
+            "to the drivers and the logic, and from the drivers up each column to its "
+            "farthest bank, the clock the same way (a write's data and "
             "clock taken at the same stripe), and the read data from the read registers "
             "out to its pin.</p>",
             *_clock_rows(d),

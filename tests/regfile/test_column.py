@@ -54,3 +54,20 @@ def test_column_lvs_sees_banks_apart(column) -> None:
     lib.write_gds(str(d / "apart.gds"), timestamp=STAMP)
     assert not run_lvs(pdk, d / "apart.gds", d / "col.cdl", d / "lvs_apart",
                        blackbox="sky130_fd_sc_hd__*").clean
+
+
+def test_column_prices_each_pin_up_to_its_farthest_bank(column) -> None:
+    """A shared port's way up the column is its met4 line through all four banks; a bank's
+    own enable's is its met2 up the channel to that bank, so the top bank's is the longest;
+    every pin has one."""
+    from taalas_flow.pnr.block import TrackGeometry
+    from taalas_flow.pnr.parasitics import tech_rc
+
+    pdk, _d, bank, col = column
+    ohm = col.metrics["port_ohm"]
+    assert set(ohm) == set(col.ports)
+    m4 = tech_rc(pdk)[0]["met4"]
+    assert ohm["CLK"] == pytest.approx(m4.r(TrackGeometry.of(pdk).m4_w, 4 * bank.height))
+    assert 0 < ohm["WE_0"] < ohm["WE_1"] < ohm["WE_2"] < ohm["WE_3"]
+    # met2 is the resistive layer: the top bank's enable costs more than the met4 line
+    assert ohm["WE_3"] > ohm["CLK"]

@@ -566,3 +566,31 @@ def test_periphery_times_every_port_through_the_bus_and_its_stripe(memory) -> No
     assert got_sum["bus_wa_less_clk_ns"] == max(
         max(at[drv] for n, by in got["in"].items() if n.startswith("wa_")
             for st, at in by.items() if st == s and drv in at) - clk[s][drv] for s in clk)
+
+
+def test_stripe_loads_take_each_columns_own_way_up_to_its_banks(memory) -> None:
+    """A driven net's load counts the column's own resistance up to its farthest bank:
+    the clock's met4 line through the column's four banks into what the column hangs on
+    it, the banks spread along it; a bank's write enable its met2 up to that one bank."""
+    from dataclasses import asdict
+
+    from taalas_flow.chip.wires import CdlDrivers
+    from taalas_flow.regfile.array import WRITE_ENABLE
+    from taalas_flow.rom.liberty import PdkLiberty
+
+    pdk, _d, col, _iface, _src, _name, _arr, _nl, folded = memory
+    lib = PdkLiberty(pdk, "tt")
+    walk = CdlDrivers(pdk, folded.cdl, folded.net_pf)
+    ohm = col.metrics["port_ohm"]
+    k = PLAN.column_banks
+    clk = ohm["CLK"] * sum(walk.meets(col.name, "CLK", lib)) * (k + 1) / (2 * k) * 1e-3
+    for s in range(2):
+        ld = DriverLoad(**folded.metrics["driver_loads"][f"fmem_s{s}"][DRIVEN + CLOCK])
+        assert ld.column_ns == pytest.approx(clk)
+        assert ld.elmore_ns() == pytest.approx(
+            DriverLoad(**{**asdict(ld), "column_ns": 0.0}).elmore_ns() + clk)
+    we = [DriverLoad(**v) for by in folded.metrics["interface_loads"].values()
+          for n, v in by.items() if WRITE_ENABLE.fullmatch(n)]
+    top = max(ohm[f"WE_{b}"] * sum(walk.meets(col.name, f"WE_{b}", lib)) * 1e-3
+              for b in range(k))
+    assert we and max(ld.column_ns for ld in we) == pytest.approx(top)
