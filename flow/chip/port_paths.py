@@ -33,14 +33,11 @@ def port_paths(pdk: PdkConfig, port: BlockLayout, logic_name: str, liberty
     addr, wire, load = 0.0, 0.0, 0.0
     for n in sorted(port.branches):
         if ADDRESS.fullmatch(n):
-            sinks = {}
-            for cell, pin in walk.on(port.name, n):
-                sinks[cell] = sinks.get(cell, 0.0) + walk.meets(cell, pin, liberty)[0]
-            got = arrivals(pdk, port.tracks[n], port.branches[n], sinks)
+            got = arrivals(pdk, port.tracks[n], port.branches[n],
+                           walk.sinks(port.name, n, liberty, wire=False))
             addr = max(addr, max(got.values()))
         elif DATA.fullmatch(n):
-            at = walk.on(port.name, n)
-            logic = sum(sum(walk.meets(c, p, liberty)) for c, p in at if c == logic_name)
+            logic = walk.sinks(port.name, n, liberty).get(logic_name, 0.0)
             (bank,) = {b.to for b in port.branches[n] if b.to != logic_name}
             got = arrivals(pdk, port.tracks[n], port.branches[n], {logic_name: logic},
                            root=bank)

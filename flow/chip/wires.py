@@ -112,6 +112,16 @@ class CdlDrivers:
         return [(c, self.pins(c)[i]) for c, i in self._instances(subckt).get(net, [])
                 if c in self.subckts]
 
+    def sinks(self, subckt: str, net: str, liberty, wire: bool = True) -> dict[str, float]:
+        """pF each subcircuit instance of `subckt` on its `net` puts on it, by subcircuit
+        (meets(): its cell inputs and, with `wire`, its own wiring of the net), a subcircuit
+        on the net more than once summed."""
+        out: dict[str, float] = {}
+        for cell, pin in self.on(subckt, net):
+            pins, w = self.meets(cell, pin, liberty)
+            out[cell] = out.get(cell, 0.0) + pins + (w if wire else 0.0)
+        return out
+
     def fanout(self, subckt: str, net: str) -> int:
         """Instances of `subckt` on its `net` (any kind: cells or blocks)."""
         return len(self._instances(subckt).get(net, []))

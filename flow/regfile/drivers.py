@@ -30,7 +30,7 @@ import jinja2
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, build_block
 from taalas_flow.pnr.netlist import GateNetlist, read_gate_netlist
-from taalas_flow.regfile.memory import MemoryPlan, engine_name
+from taalas_flow.regfile.memory import MemoryPlan, engine_name, group_of
 from taalas_flow.resources import rtl_templates_dir
 
 # A column's pins (CDL spelling) the stripe's drivers re-drive: word address, write data (both
@@ -243,7 +243,7 @@ def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[Dri
     out: dict[str, list[DriverLoad]] = {}
     for by_net in loads.values():
         for n, ld in by_net.items():
-            group = re.sub(r"_\d+_?$", "", n.removeprefix(DRIVEN))
+            group = group_of(n.removeprefix(DRIVEN))
             out.setdefault(group, []).append(ld)
     return out
 

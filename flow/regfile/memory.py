@@ -16,6 +16,12 @@ from taalas_flow.regfile.bank import BankShape
 ENGINE_PORT = re.compile(r"clk|we|w[ad]_\d+_|r[a-z]_(addr|data)_\d+_")
 
 
+def group_of(net: str) -> str:
+    """The memory input or output a bit belongs to (wa_3_ -> wa, ra_data_0_ -> ra_data,
+    b_RE_A_2 -> b_RE_A, clk -> clk)."""
+    return re.sub(r"_\d+_?$", "", net)
+
+
 def engine_name(pin: str) -> str:
     """A bank's shared input as the memory port it is (WA_3_ -> wa_3_, RA_B_0_ ->
     rb_addr_0_, CLK -> clk)."""

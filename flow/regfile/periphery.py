@@ -26,6 +26,7 @@ from taalas_flow.chip.clock import arrivals
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout
 from taalas_flow.pnr.parasitics import net_rc
+from taalas_flow.regfile.memory import group_of
 
 # The pseudo-terminals of a net's trunk end where it leaves a block: a stripe's left edge,
 # the memory's pin.
@@ -43,9 +44,7 @@ class Stripe:
 
 
 def stripe_share(pdk: PdkConfig, stripe: BlockLayout, net: str, walk, lib) -> Stripe:
-    sinks: dict[str, float] = {}
-    for cell, pin in walk.on(stripe.name, net):
-        sinks[cell] = sinks.get(cell, 0.0) + sum(walk.meets(cell, pin, lib))
+    sinks = walk.sinks(stripe.name, net, lib)
     return Stripe(sinks, net_rc(pdk, stripe, net)[1] + sum(sinks.values()))
 
 
@@ -84,12 +83,6 @@ def outward(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout], net
     # ns per pF is kohm: the resistance is the slope of the delay in the load beyond the pin
     t0 = way(0.0)
     return t0, (way(1.0) - t0) * 1e3
-
-
-def group_of(net: str) -> str:
-    """The memory input or output a port bit belongs to (wa_3_ -> wa, ra_data_0_ ->
-    ra_data, clk -> clk)."""
-    return re.sub(r"_\d+_?$", "", net)
 
 
 def periphery(pdk: PdkConfig, memory: BlockLayout, stripes: list[BlockLayout],
