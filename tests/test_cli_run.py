@@ -117,6 +117,16 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     assert metrics["taalas__chip__port_load_max_pf"] > 0
     for corner in ("tt", "ss", "ff"):
         assert metrics[f"taalas__sta__core__hold_ws_{corner}_ns"] >= 0
+    # and between blocks: every input of the core (its clock tree is ns long) and the ROM
+    # macros' addresses, proven by a lower bound at tt and ff, the core given delay cells
+    assert metrics["taalas__chip__core_hold_cells"] > 0
+    for corner in ("tt", "ff"):
+        assert metrics[f"taalas__sta__chip__hold_bound_{corner}_ns"] >= 0
+    # the write outputs held to what the memory's banks need, its clock wire included
+    assert metrics["taalas__sta__chip__dmem_write_hold_bound_tt_ns"] >= 0
+    # the clock's edge at the core's pin: slower than the pin's, by the chip's wire
+    pin_edge = load_pdk("sky130", pdk_root).data["chip"]["clock_pin_transition_ns"]
+    assert metrics["taalas__chip__clock_transition_at_core_ns"] > pin_edge
     sta = {k[len("taalas__sta__core__"):]: v for k, v in metrics.items()
            if k.startswith("taalas__sta__core__")}
     assert sta["setup_ws_ss_ns"] < sta["setup_ws_tt_ns"]

@@ -10,14 +10,27 @@ Elmore delay from the root to it: every piece of wire's resistance times all the
 capacitance beyond it, a distributed piece counting half its own. Elmore bounds the 50 %
 delay of an RC tree from above, and it is exact for none, so an arrival is an estimate on
 the late side: the skew between two blocks is the difference of two such figures.
-Not modelled: what drives the chip's clock pin (no pads: the source is ideal at the pin)
-and the slope of the edge at each block (the blocks' cells are timed from a sharp edge)."""
+What drives the chip's clock pin is not drawn (no pads): the edge arrives there with the
+transition pdk `chip.clock_pin_transition_ns` gives it, and the wire slows it on the way
+(edge_ns); a block's STA takes the edge at its clock pin as that transition, its first
+cells' delays growing with it. The ROM ports' clock buffers and the memory's stripe clock
+drivers are timed from a sharp edge still."""
 
 from __future__ import annotations
+
+import math
 
 from taalas_flow.chip.channel import Branch
 from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.parasitics import net_rc, tech_rc, wire_rc
+
+
+def edge_ns(pin_transition: float, elmore: float) -> float:
+    """The clock's 20-80 % transition (the liberty's slew thresholds) at the end of a wire
+    whose Elmore delay is `elmore`, from `pin_transition` at the chip's pin: a single-pole
+    wire's own step response, ln 4 times its time constant, combined with the edge it is
+    given as the root of their squares (the usual ramp-through-RC estimate)."""
+    return math.hypot(pin_transition, math.log(4.0) * elmore)
 
 
 def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[Branch],

@@ -47,14 +47,28 @@ Segments and where they come from:
   taken at the same stripe), and the read data from the read registers out to the pin,
   into the chip's load beyond it.
 
-Not in any sum, so each total is a lower bound on the period its path needs (and the clock
-an upper bound): the read bit lines' resistance down their column (their load is in the
-bank's read, regfile/timing), and a block's wiring inside its synthesised logic between
-its pin and the cell it meets (each block's own STA has it).
+The read bit lines' way down their column: the bank's read (regfile/timing) is timed into
+the whole line's capacitance at its driver, and the line's resistance into it is added
+(regfile/timing.read_line_ns, Elmore, tt).
 
-Hold across blocks is bounded for the memory's writes only (memory_write_hold): its banks'
-clock arrives late through the stripe's clock driver, so the bank's own hold slack is not
-the whole story."""
+Not in any sum, so each total is a lower bound on the period its path needs (and the clock
+an upper bound): a block's wiring inside its synthesised logic between its pin and the cell
+it meets (each block's own STA has it).
+
+Hold across blocks (lower bounds on the slack; a wire's Elmore delay is counted where it
+takes slack away and left out where it would give some):
+- into the core (interblock_hold): every input, from another block's flop or a chip pin,
+  may change as soon as the chip's clock pin sees the edge, and the core's flops see it
+  after the chip's clock wire to the core and the core's own clock tree (3.4 ns at tt).
+  The core is given delay cells for it while it is laid out (pdk
+  logic.buffering.input_hold_early_ns); the sum checks the wire as drawn;
+- into a ROM port's macros: the core's earliest address change against the macros' clock,
+  the chip's wire, the port's clock buffer and its wire, and the macros' flop hold;
+- into the data memory's banks (memory_write_hold): its banks' clock arrives late through
+  the stripe's clock driver, so the bank's own hold slack is not the whole story.
+Left out: the memory's read address into its read registers (through a bank read and the
+read chains) and a ROM port's enable into its port logic, both far longer than their
+clocks' way there."""
 
 from __future__ import annotations
 
@@ -109,6 +123,7 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                      clock_at: dict[str, tuple[str, float]] | None = None,
                      memory_bus: dict[str, float] | None = None,
                      rom_ports: dict[str, dict[str, float]] | None = None,
+                     bit_line_ns: float | None = None,
                      ) -> dict[str, dict]:
     """ns each path needs at one corner: {path: {"segments": {name: ns}, "total_ns": ns}}.
     `ports` is port_timing's result, `rom` the corner's macro timing per ROM; a port that
@@ -142,7 +157,10 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
     bus to there, one launched at the read registers gains it. `rom_ports`: per ROM, its
     port's own wiring (Taalas.RomPorts: addr_wire_ns from the port's pin to the farthest
     macro address pin, dout_wire_ns from a macro's DOUT to the port logic, and
-    dout_clk_to_q_ns, the macro's output flop into that wire and the logic's pins)."""
+    dout_clk_to_q_ns, the macro's output flop into that wire and the logic's pins).
+    `bit_line_ns`: a read bit line's own resistance down its column after the bank's read
+    (regfile/timing.read_line_ns), on a read address's way only: a column select finds the
+    bit line settled."""
     wire_ns, drivers, memory_drive = wire_ns or {}, drivers or {}, memory_drive or {}
     lines, mbus, inside = memory_lines or {}, memory_bus or {}, rom_ports or {}
 
@@ -207,7 +225,10 @@ def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
                 "core to pin": out[f"{port}_addr"], **wire(f"{port}_addr"),
                 **on_bus(f"bus_{port}_addr_drivers_ns",
                          "memory bus: pin to the farthest stripe's drivers"),
-                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns, **(read_bus or {}),
+                **drive(f"{port}_addr"), "bank read (tt)": bank_read_ns,
+                **({} if bit_line_ns is None else {
+                    "read bit line down its column (Elmore, tt)": bit_line_ns}),
+                **(read_bus or {}),
                 **on_bus("bus_clk_logic_ns", at_registers, -1.0),
                 **_skew(clock_at, "core", "dmem")}
         if f"{port}_addr" in lines and f"{port}_addr" in out:
@@ -258,12 +279,15 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
     clock driver brings the clock to a bank (`clock_latest`). Left out, each of which
     only adds to the slack: the chip wire, a stripe wire's delay to the input's bank, and
     for `we` the global logic and interface it passes (only the driven inputs count a
-    driver). With `clock_at` (interblock_paths'), the chip's clock reaching the core and
-    the memory at different times moves it by the difference; with `clock_bus_latest`
-    (regfile/periphery: the memory's clock from its pin to the farthest stripe's drivers)
-    the bank's clock is that much later again, while the input's own way up the same bus,
-    which would give most of it back, is left out with the rest."""
-    skew = _skew(clock_at, "core", "dmem")
+    driver). With `clock_at` (interblock_paths'), the chip's clock reaching the memory
+    that much later (Elmore, an upper bound) takes as much; its reaching the core later
+    too, which would give some back, is left out (Elmore is no lower bound). With
+    `clock_bus_latest` (regfile/periphery: the memory's clock from its pin to the farthest
+    stripe's drivers) the bank's clock is that much later again, while the input's own way
+    up the same bus, which would give most of it back, is left out with the rest."""
+    skew = {}
+    if clock_at and "dmem" in clock_at:
+        skew = {f"clock at the capture: {clock_at['dmem'][0]}": -clock_at["dmem"][1]}
     if clock_bus_latest is not None:
         skew = {"memory clock: pin to the farthest stripe's drivers (Elmore, tt)":
                 -clock_bus_latest, **skew}
@@ -277,6 +301,58 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
                "memory clock at the bank, latest": -clock_latest,
                "bank hold slack at its pins": bank_hold_ws, **skew}
         out[port] = {"segments": seg, "slack_ns": sum(seg.values())}
+    return out
+
+
+def memory_write_out_min(data_earliest: dict[str, float], clock_latest: float,
+                         bank_hold_ws: float, clock_bus_latest: float | None,
+                         clock_wire: float, margin: float) -> dict[str, float]:
+    """How soon after the edge at its clock pin each of the core's write outputs (wa, wd,
+    we) may first change for memory_write_hold to give `margin`, with the chip's clock
+    reaching the memory `clock_wire` after its pin: what the core is held to while it is
+    laid out, before the chip's wires exist (pdk logic.buffering.input_hold_early_ns
+    bounds that wire)."""
+    h = memory_write_hold(dict.fromkeys(("wa", "wd", "we"), 0.0), data_earliest,
+                          clock_latest, bank_hold_ws, {"dmem": ("budget", clock_wire)},
+                          clock_bus_latest)
+    return {p: margin - v["slack_ns"] for p, v in h.items()}
+
+
+# Corners the hold bounds are summed at: the ROM ports' clock buffer is in each ROM's clock
+# arrival at tt, an upper bound on its delay at ff but not at ss; the core's own figures
+# (OpenSTA) and the liberty's hold are per corner.
+HOLD_CORNERS = ("tt", "ff")
+
+
+def interblock_hold(ports: dict[str, dict[str, float]],
+                    clock_at: dict[str, tuple[str, float]],
+                    macro_hold: dict[str, float]) -> dict[str, dict]:
+    """Lower bounds on the hold slack of each path between blocks at one corner, ns:
+    {path: {"segments": {name: ns}, "slack_ns": ns}}. `ports`: port_timing's result
+    (in_min: the core's hold slack at an input switching at its clock pin's edge, with the
+    chip's driver and wire on it; out_min: an output's earliest change); `clock_at`:
+    chip/clock's arrivals (Elmore, tt; a ROM's with its port's clock buffer); `macro_hold`:
+    per ROM kind, its macros' hold time (their output flop's, the liberty's worst entry at
+    the corner). An input into the core is launched no earlier than the chip's clock pin's
+    edge (the launching block's clock wire and cells only add); its capture is that late
+    again by the chip's clock wire to the core."""
+    out: dict[str, dict] = {}
+    core_clock = clock_at.get("core")
+    for port, slack in sorted(ports.get("in_min", {}).items()):
+        seg = {"core: hold slack from its pin, the input changing at its clock pin's edge":
+               slack}
+        if core_clock is not None:
+            seg[f"clock at the capture: {core_clock[0]}"] = -core_clock[1]
+        out[f"{port} -> core"] = {"segments": seg}
+    for kind, hold in sorted(macro_hold.items()):
+        if f"{kind}_addr" not in ports.get("out_min", {}) or kind not in clock_at:
+            continue
+        what, t = clock_at[kind]
+        out[f"core -> {kind} address"] = {"segments": {
+            "core output, earliest": ports["out_min"][f"{kind}_addr"],
+            f"clock at the capture: {what}": -t, "macro hold (its output flop's)": -hold}}
+    for v in out.values():
+        v["slack_ns"] = sum(v["segments"].values())
     return out
 
 

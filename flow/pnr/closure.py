@@ -1,9 +1,11 @@
 """A synthesised block laid out for timing: placed, buffered on the estimated wire loads
 (buffering.place_buffered), laid out, then its cells re-sized for the loads the layout really
 drew and laid out again (the rows stay; only cell widths move the wiring), `sizing_passes`
-times; then, given a hold check, a delay cell before every register input short of hold
-slack and one more layout. Each pass is a full build of the block (about a minute for the
-engine core), so the count is a config number (logic.buffering.sizing_passes)."""
+times; then, given a hold check, delay cells before every register input short of hold
+slack (as many as its worst corner's shortfall needs) and one more layout, repeated up to
+logic.buffering.hold_passes times while the check finds any. Each pass is a full build of
+the block (about a minute for the engine core), so the counts are config numbers
+(logic.buffering.sizing_passes, hold_passes)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from taalas_flow.pnr.buffering import (
 from taalas_flow.pnr.netlist import GateNetlist
 from taalas_flow.pnr.parasitics import net_rc
 
-HoldCheck = Callable[[GateNetlist, BlockLayout], set[tuple[str, str]]]
+HoldCheck = Callable[[GateNetlist, BlockLayout], dict[tuple[str, str], int]]
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ClosedBlock:
     buffered: Buffered
     resized: list[int]            # cells re-sized in each pass
     hold_cells: int = 0           # delay cells added for hold
+    hold_settled: bool = True     # the hold check found nothing short in the last layout
 
 
 def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str | None,
@@ -38,9 +41,11 @@ def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str |
                        hold_check: HoldCheck | None = None,
                        port_buffers: bool = False) -> ClosedBlock:
     """`hold_check(net, block)`: the (instance, pin) register inputs short of the hold
-    margin in that layout (STA with its wiring); each gets a delay cell and the block is
-    laid out once more. `port_buffers`: a buffer on every output port (a block wired to
-    others at the chip, buffering.buffer_netlist)."""
+    margin in that layout (STA with its wiring), each with the delay cells it needs; they
+    are put in and the block is laid out once more, until the check finds none or the
+    passes run out (`hold_settled`: the check passed the last layout). `port_buffers`: a
+    buffer on every output port (a block wired to others at the chip,
+    buffering.buffer_netlist)."""
     say = progress or (lambda _m: None)
     passes = int(pdk.data["logic"]["buffering"].get("sizing_passes", 0))
     buffered = place_buffered(pdk, net, clock, progress=say, port_buffers=port_buffers)
@@ -54,11 +59,17 @@ def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str |
         if not n:
             break
         block = build_block(pdk, current, name, progress=say, rows=buffered.rows)
-    hold_cells = 0
-    if hold_check is not None:
+    hold_cells, settled = 0, hold_check is None
+    rows = buffered.rows
+    passes = int(pdk.data["logic"]["buffering"]["hold_passes"]) if hold_check else 0
+    for k in range(passes):
         short = hold_check(current, block)
-        if short:
-            current, rows, hold_cells = insert_hold_delays(pdk, current, buffered.rows, short)
-            say(f"hold: {hold_cells} delay cells before register inputs short of the margin")
-            block = build_block(pdk, current, name, progress=say, rows=rows)
-    return ClosedBlock(block, current, buffered, resized, hold_cells)
+        if not short:
+            settled = True
+            break
+        current, rows, n = insert_hold_delays(pdk, current, rows, short)
+        hold_cells += n
+        say(f"hold pass {k + 1}: {n} delay cells before {len(short)} register inputs short "
+            "of the margin")
+        block = build_block(pdk, current, name, progress=say, rows=rows)
+    return ClosedBlock(block, current, buffered, resized, hold_cells, settled)

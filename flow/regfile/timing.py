@@ -25,6 +25,8 @@ class BankTiming:
     hold_ws_ns: float
     column_load_pf: float    # added on each read bit line for the other banks of the column
     log: Path
+    bit_line_pf: float = 0.0  # one bank's own wire of a read bit line
+    end_load_pf: float = 0.0  # what the read was timed into beyond the wire (the interface)
 
 
 def _script(pdk: PdkConfig, netlist: Path, top: str, spef: Path, period: float,
@@ -73,4 +75,15 @@ def bank_timing(pdk: PdkConfig, blk: BlockLayout, net: GateNetlist, netlist: Pat
             or not all(reads)):
         raise ToolError(f"OpenSTA did not time the bank {blk.name} (log {log})")
     return BankTiming(max(float(m.group(1)) for m in reads), float(setup.group(1)),
-                      float(hold.group(1)), load, log)
+                      float(hold.group(1)), load, log, net_rc(pdk, blk, bit_line)[1],
+                      float(pdk.data["synthesis"]["output_load_pf"]))
+
+
+def read_line_ns(t: BankTiming, column_banks: int, line_ohm: float) -> float:
+    """The read bit line's own resistance from the farthest bank of a column down to the
+    column's interface (ns, Elmore, tt): `line_ohm` (build_column's port_ohm of the bit
+    line, met4 through every bank) into the line's capacitance spread along it (every
+    bank's own wire of it, half of it downstream on average) and the load at its end that
+    the bank's read was timed into. bank_timing lumps the same capacitance at the driver,
+    so this is what its read leaves out."""
+    return line_ohm * (column_banks * t.bit_line_pf / 2 + t.end_load_pf) * 1e-3

@@ -145,6 +145,10 @@ def _signoff(m: dict) -> list[list]:
             "taalas__sta__core__hold_ws_ff_ns", lambda v: v >= 0,
             f"{_fmt(m.get('taalas__sta__core__hold_ws_ff_ns'))} ns worst slack; tt "
             f"{_fmt(m.get('taalas__sta__core__hold_ws_tt_ns'))} ns"),
+        row("Hold between blocks (a lower bound: into the core and the ROM macros, ff)",
+            "taalas__sta__chip__hold_bound_ff_ns", lambda v: v >= 0,
+            f"{_fmt(m.get('taalas__sta__chip__hold_bound_ff_ns'))} ns; tt "
+            f"{_fmt(m.get('taalas__sta__chip__hold_bound_tt_ns'))} ns"),
     ]
 
 
@@ -342,8 +346,13 @@ def _clock_rows(d: RunData) -> list[str]:
         return []
     rows = [[escape(b), f"{v['ns']:.2f}", escape(v["what"])] for b, v in sorted(
         at.items(), key=lambda kv: kv[1]["ns"])]
+    edge = d.metrics.get("taalas__chip__clock_transition_at_core_ns")
     return ["<p>The chip's clock at each block, after the chip's clock pin (tt):</p>",
-            _table(rows, ["block", "ns", "what it counts"])]
+            _table(rows, ["block", "ns", "what it counts"]),
+            *([f"<p>The clock's edge at the core's clock pin: {edge:.2f} ns (20-80 %), the "
+               "transition the config gives the chip's pin slowed by the wire "
+               "(chip/clock.edge_ns); the core's ports are timed with it.</p>"]
+              if edge is not None else [])]
 
 
 def _interblock_table(d: RunData) -> list[str]:
@@ -380,7 +389,32 @@ def _interblock_table(d: RunData) -> list[str]:
             "out to its pin.</p>",
             *_clock_rows(d),
             _table(rows, ["path", "segments (ns)", "period needed (ns)", "clock (MHz)"]),
-            *_write_hold_table(d)]
+            *_interblock_hold_table(d), *_write_hold_table(d)]
+
+
+def _interblock_hold_table(d: RunData) -> list[str]:
+    """Hold between the blocks at each hold corner: a lower bound per path."""
+    hold = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get(
+        "interblock_hold", {})
+    if not hold:
+        return []
+    rows = []
+    for corner, paths in hold.items():
+        for name, h in sorted(paths.items(), key=lambda kv: kv[1]["slack_ns"]):
+            rows.append([escape(name), corner, escape(", ".join(
+                f"{s} {v:.2f}" for s, v in h["segments"].items())), f"{h['slack_ns']:.2f}",
+                "yes" if h["slack_ns"] >= 0 else "<b>not proven</b>"])
+    return ["<p>Hold between blocks (ns, lower bounds). Into the core: its own hold slack "
+            "at the input's pin when the input changes at the core's clock pin's edge "
+            "(OpenSTA, the chip's driver and wire on the pin), less the chip's clock wire "
+            "to the core; the launching block's clock and cells are left out, so any "
+            "input, from a ROM port, the memory or a chip pin, may change as soon as the "
+            "chip's clock pin sees the edge. The core was given delay cells for exactly "
+            "that while it was laid out. Into the ROM macros: the core's earliest address "
+            "change less the macros' clock (chip wire, the port's clock buffer and its "
+            "wire) and their hold.</p>",
+            _table(rows, ["path", "corner", "segments (ns)", "slack bound (ns)",
+                          "hold proven"])]
 
 
 def _write_hold_table(d: RunData) -> list[str]:

@@ -203,7 +203,7 @@ class DataMemory(Step):
         from taalas_flow.regfile.periphery import summary as periphery_summary
         from taalas_flow.regfile.read_bus import BusLoad, link_delay, stripe_chain_delay
         from taalas_flow.regfile.simulate import simulate_bank, simulate_interface
-        from taalas_flow.regfile.timing import bank_timing
+        from taalas_flow.regfile.timing import bank_timing, read_line_ns
         from taalas_flow.signoff.drc import run_drc
         from taalas_flow.signoff.lvs import run_lvs
         from taalas_flow.toolchain import require_tool
@@ -325,6 +325,9 @@ class DataMemory(Step):
             "taalas__dmem__interface_cells": iface.metrics["cells"],
             "taalas__dmem__logic_cells": logic.metrics["cells"],
             "taalas__dmem__bank_read_ns": timing.read_ns,
+            "taalas__dmem__read_line_ns": read_line_ns(
+                timing, plan.column_banks,
+                max(v for k, v in column.metrics["port_ohm"].items() if k.startswith("RD_"))),
             "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
             "taalas__dmem__driver_cells": drivers.metrics["cells"],
@@ -416,6 +419,25 @@ class DataMemory(Step):
 CHIP_BLACKBOX = PORT_BLACKBOX
 
 
+def _write_out_min(pdk, state_in: State) -> dict[str, float]:
+    """chip/timing.memory_write_out_min from the data memory's metrics (none before its
+    step has them): how soon the core's wa, wd and we may change after its clock edge."""
+    from taalas_flow.chip.timing import memory_write_out_min
+    from taalas_flow.pnr.buffering import BufferPolicy
+
+    def dmem(metric: str) -> float | None:
+        v = state_in.metrics.get(f"taalas__dmem__{metric}")
+        return None if v is None else float(v)
+
+    clock_late, bank_hold = dmem("drive_clk_ns"), dmem("bank_hold_ws_ns")
+    if clock_late is None or bank_hold is None:
+        return {}
+    pol = BufferPolicy.of(pdk)
+    early = {p: v for p in ("wa", "wd") if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
+    return memory_write_out_min(early, clock_late, bank_hold, dmem("bus_clk_drivers_ns"),
+                                pol.input_hold_early_ns, pol.hold_margin_ns)
+
+
 @Step.factory.register()
 class ChipTop(Step):
     """The chip: the engine core laid out by flow/pnr, placed with the data memory and the
@@ -434,9 +456,12 @@ class ChipTop(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info, warn
 
+        from taalas_flow.chip.clock import edge_ns
         from taalas_flow.chip.timing import (
             BOUND_CORNERS,
+            HOLD_CORNERS,
             binding_path,
+            interblock_hold,
             interblock_paths,
             memory_write_hold,
             rom_read_timing,
@@ -461,15 +486,20 @@ class ChipTop(Step):
         with ThreadPoolExecutor(max_workers=1) as spice:
             rom_job = spice.submit(rom_read_timing, pdk, arch, BOUND_CORNERS,
                                    d / "rom_timing")
-            core, closed, timing = self._core(pdk, synthesised, module, clock, sta, period, d)
+            core, closed, core_timing = self._core(pdk, synthesised, module, clock, sta,
+                                                   period, d, _write_out_min(pdk, state_in))
+            timing = core_timing.slacks
             chip, gds, drc, feol, lvs = self._chip(pdk, core, state_in, d)
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
             # one walk of the chip's CDL (30 MB for tiny-llama) for the ports and the clock
             walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
+            clock_at, clock_net = self._clock(pdk, core, chip, walk, clock, state_in)
+            # the core's ports timed with the clock's edge as the chip's wire gives it
+            core_edge = edge_ns(float(pdk.data["chip"]["clock_pin_transition_ns"]),
+                                clock_at["core"][1])
             ports, wire_ns, drivers, wires, met, drives = self._ports(
                 pdk, core, closed.net, chip, walk, module, clock, sta, period, d,
-                BOUND_CORNERS)
-            clock_at, clock_net = self._clock(pdk, core, chip, walk, clock, state_in)
+                BOUND_CORNERS, core_edge)
             rom_t = rom_job.result()
         buffered = closed.buffered
         def dmem(metric: str) -> float | None:
@@ -538,13 +568,26 @@ class ChipTop(Step):
             paths = interblock_paths(
                 ports[c], {k: v[c] for k, v in rom_t.items()}, bank_read, period,
                 period - timing[c]["timing__setup__ws"], wire_ns, drivers[c], memory_drive,
-                bank_write, read_bus, clock_early, lines, clock_at, mbus, rom_inside)
+                bank_write, read_bus, clock_early, lines, clock_at, mbus, rom_inside,
+                dmem("read_line_ns"))
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
             if clock_late is not None and bank_hold is not None:
                 write_hold[c] = memory_write_hold(ports[c]["out_min"], data_early,
                                                   clock_late, bank_hold, clock_at,
                                                   mbus.get("bus_clk_drivers_ns"))
+        # hold between blocks: into the core, and the core's ROM addresses into the macros
+        from taalas_flow.rom.columns import FLOP
+        from taalas_flow.rom.liberty import PdkLiberty
+
+        hold: dict[str, dict] = {}
+        for c in HOLD_CORNERS:
+            flop_hold = PdkLiberty(pdk, c).constraint(FLOP, "D", "hold_rising")
+            hold[c] = interblock_hold(ports[c], clock_at, dict.fromkeys(rom_t, flop_hold))
+        short = sorted({p for by in hold.values() for p, v in by.items() if v["slack_ns"] < 0})
+        if short:
+            warn("chip: hold between blocks not shown met (a lower bound below 0) on "
+                 + ", ".join(short[:8]) + (" ..." if len(short) > 8 else ""))
         over = {p: v for p, v in drives.items() if v.over}
         if over:
             warn("chip: nets between blocks past their driver's liberty max_capacitance (tt), "
@@ -568,6 +611,7 @@ class ChipTop(Step):
             "taalas__chip__core_clock_buffers": buffered.clock_buffers,
             "taalas__chip__core_resized": sum(closed.resized),
             "taalas__chip__core_hold_cells": closed.hold_cells,
+            "taalas__chip__core_hold_short_pins": len(core_timing.short_hold),
             "taalas__chip__core_wire_cap_pf": wire_c,
             "taalas__chip__core_port_buffers": buffered.port_buffers,
             "taalas__chip__port_max_cap_violations": len(over),
@@ -583,6 +627,8 @@ class ChipTop(Step):
                for c, v in interblock.items()},
             **{f"taalas__sta__chip__fmax_bound_{c}_mhz": 1000.0 / v["period_ns"]
                for c, v in interblock.items()},
+            **{f"taalas__sta__chip__hold_bound_{c}_ns": min(v["slack_ns"] for v in by.values())
+               for c, by in hold.items() if by},
             **{f"taalas__sta__chip__dmem_write_hold_bound_{c}_ns":
                min(h["slack_ns"] for h in by.values()) for c, by in write_hold.items() if by},
             **{f"taalas__rom__{kind}_read_ns_{c}": t["setup_pre_ns"]
@@ -592,6 +638,7 @@ class ChipTop(Step):
             "taalas__chip__wire_max_pf": max(w.pf for w in wires.values()),
             "taalas__chip__wire_max_elmore_ns": max(wire_ns.values()),
             **{f"taalas__chip__clock_at_{b}_ns": t for b, (_w, t) in clock_at.items()},
+            "taalas__chip__clock_transition_at_core_ns": core_edge,
             "taalas__chip__clock_skew_ns": max(t for _w, t in clock_at.values())
             - min(t for _w, t in clock_at.values()),
             "taalas__chip__pins": m["pins"],
@@ -610,6 +657,7 @@ class ChipTop(Step):
              "port_drives": {p: {"cell": v.cell, "pin": v.pin, "load_pf": v.load_pf,
                                  "max_cap_pf": v.max_cap_pf} for p, v in drives.items()},
              "interblock": interblock, "rom_timing": rom_t, "dmem_write_hold": write_hold,
+             "interblock_hold": hold,
              "clock_at": {b: {"what": w, "ns": t} for b, (w, t) in clock_at.items()},
              "clock_net": clock_net,
              "chip_wires": {n: {"um": w.um, "ohm": w.ohm, "pf": w.pf,
@@ -624,50 +672,88 @@ class ChipTop(Step):
         return {CHIP_GDS: LLPath(str(gds))}, metrics
 
     def _core(self, pdk, synthesised, module: str, clock: str, sta: str, period: float,
-              d: Path):
+              d: Path, write_out_min: dict[str, float]):
         """The core laid out for timing and its STA (setup, hold) at every corner: (block,
-        ClosedBlock, slacks per corner). The Verilog and SPEF the STA read are left in the
-        step directory (<module>.buffered.v, <module>.spef)."""
-        from librelane.logging import info
+        ClosedBlock, CornerTiming of the final layout, its inputs' hold included, and its
+        write outputs' to the memory: `write_out_min`, per port, how soon after the edge
+        at the core's clock pin it may first change). The Verilog and SPEF the STA read
+        are left in the step directory (<module>.buffered.v, <module>.spef)."""
+        from librelane.logging import info, warn
 
-        from taalas_flow.pnr.buffering import BufferPolicy
+        from taalas_flow.chip.clock import edge_ns
+        from taalas_flow.pnr.buffering import (
+            BufferPolicy,
+            PinLoads,
+            hold_cells_needed,
+            port_buffer_inputs,
+        )
         from taalas_flow.pnr.closure import lay_out_for_timing
         from taalas_flow.pnr.netlist import write_verilog
         from taalas_flow.pnr.parasitics import write_spef
-        from taalas_flow.steps.sta import corner_timing
+        from taalas_flow.steps.sta import CORNERS, cell_delay, corner_timing
 
         core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
         timed: list = []        # the timing of the layout the hold check last saw
+        pol = BufferPolicy.of(pdk)
+        (d / "cell_delay").mkdir(exist_ok=True)
+        # one delay cell's earliest delay into the next one, per corner: what a short
+        # register input's chain is counted in
+        dly = {c: cell_delay(sta, pdk, pol.hold_cell, "X", c, d / "cell_delay",
+                             load_pf=PinLoads(pdk).cap(pol.hold_cell, "A"), earliest=True)
+               for c in CORNERS}
+        # before the chip exists, its clock wire to the core is taken at its budget: the
+        # edge at the core's clock pin is what the end of such a wire gives
+        edge = edge_ns(float(pdk.data["chip"]["clock_pin_transition_ns"]),
+                       pol.input_hold_early_ns)
+        out_min = {p: v for p in synthesised.ports
+                   if (v := write_out_min.get(p.split("[", 1)[0])) is not None}
 
-        def time_core(net, block, margin: float | None = None):
+        def time_core(net, block, hold: bool = False):
             write_verilog(net, core_v)
             nets = write_spef(pdk, block, net, core_spef)
             info(f"chip top: OpenSTA on the core with its wiring ({nets} nets in the SPEF)")
-            timed.append(corner_timing(sta, pdk, str(core_v), module, str(core_spef), period,
-                                       clock, d, hold_margin=margin))
+            # the core's inputs come from the other blocks and the chip's pins, its write
+            # outputs go to the memory's banks: their hold counts too (pdk
+            # logic.buffering.input_hold_early_ns, chip/timing.memory_write_out_min)
+            timed.append(corner_timing(
+                sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
+                hold_margin=pol.hold_margin_ns if hold else None,
+                input_early=pol.input_hold_early_ns if hold else None,
+                output_min=out_min if hold else None, clock_transition=edge))
             return timed[-1]
+
+        def hold_check(net, block) -> dict[tuple[str, str], int]:
+            slack = time_core(net, block, hold=True).hold_slack
+            # an output port's delay cells go ahead of its port buffer
+            at = port_buffer_inputs(net, sorted(p for p, pin in slack if pin == ""))
+            return hold_cells_needed({at[p] if pin == "" else (p, pin): v
+                                      for (p, pin), v in slack.items()},
+                                     pol.hold_margin_ns, dly)
 
         closed = lay_out_for_timing(
             pdk, synthesised, module, clock, progress=info,
-            hold_check=lambda net, block: set(
-                time_core(net, block, BufferPolicy.of(pdk).hold_margin_ns).short_hold),
+            hold_check=hold_check,
             port_buffers=True)
         core = closed.block
         write_block(core, d)
         # delay cells changed the layout the hold check timed: time the final one
-        timing = (time_core(closed.net, core) if closed.hold_cells else timed[-1]).slacks
-        return core, closed, timing
+        if not closed.hold_settled:
+            left = time_core(closed.net, core, hold=True).short_hold
+            warn(f"chip top: {len(left)} of the core's register inputs still short of the "
+                 f"hold margin after {pol.hold_passes} passes of delay cells")
+        return core, closed, timed[-1]
 
     def _ports(self, pdk, core, net, chip, walk, module: str, clock: str, sta: str,
                period: float,
-               d: Path, bound_corners: tuple[str, ...]):
+               d: Path, bound_corners: tuple[str, ...], clock_transition: float):
         """The core's share of every path through its ports at every corner, timed with what
         the chip puts on each port (chip/wires.py); per port (bus, worst bit) the chip wire's
         Elmore delay; per bound corner and port the cells of the other block that drive it
         with their delays (the driver unloaded, a cell before its port buffer into it);
         every chip net's wire; and per port bit the driver of its
         whole net and that net's load (chip/port_drive.py, `net` the core's netlist as laid
-        out). chip/timing.py adds the other blocks' share."""
+        out); the core's clock pin gets the edge `clock_transition` (ns, 20-80 %).
+        chip/timing.py adds the other blocks' share."""
         from taalas_flow.chip.port_drive import port_drives
         from taalas_flow.chip.wires import chip_wires
         from taalas_flow.layout.stdcells import StdCellLibrary
@@ -700,7 +786,8 @@ class ChipTop(Step):
                               if p != clock and spell[p] in wires}, drivers)
         core_v, core_spef = d / f"{module}.buffered.v", d / f"{module}.spef"
         ports = {c: port_timing(sta, pdk, str(core_v), module, str(core_spef), period, clock, d,
-                                c, loads=loads, drivers=drivers) for c in CORNERS}
+                                c, loads=loads, drivers=drivers,
+                                clock_transition=clock_transition) for c in CORNERS}
 
         def bus(p: str) -> str:
             return p.split("[", 1)[0]
@@ -787,7 +874,7 @@ class ChipTop(Step):
 
         n = cdl_names(sorted(core.ports))[clock]
         lib = PdkLiberty(pdk, "tt")
-        sink = {cell: sum(walk.meets(cell, pin, lib)) for cell, pin in walk.on(chip.name, n)}
+        sink = walk.sinks(chip.name, n, lib)
         # the core's own wire of its clock pin (its SPEF's; the core has no net_pf table)
         sink[core.name] = sink.get(core.name, 0.0) + net_rc(pdk, core, clock)[1]
         got = arrivals(pdk, chip.tracks[n], chip.branches[n], sink)

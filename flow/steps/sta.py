@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from librelane.state import DesignFormat, State
@@ -32,13 +32,16 @@ def sta_script(
     ports: list[str], cfg: dict, spef: str | None = None, propagated: bool = False,
     io_paths: bool = True, extra: tuple[str, ...] = (),
     loads: dict[str, float] | None = None, drivers: dict[str, tuple[str, str]] | None = None,
+    clock_transition: float | None = None, drive_inputs: bool = True,
 ) -> str:
     """The OpenSTA script; with `spef`, the nets' parasitics are read from it; with
     `propagated`, clock arrival comes through the netlist's clock tree (its buffers and
     wires) instead of an ideal clock; without `io_paths` the ports get no input or output
     delay, so only register-to-register paths are timed. `loads` (pF) and `drivers` ((cell,
     pin) of the library without its prefix) replace the config's load and driving cell on
-    the ports they name (bits as `name[i]`)."""
+    the ports they name (bits as `name[i]`). `clock_transition`: the edge (ns, 20-80 %) at
+    the clock pin (chip/clock.edge_ns); the data inputs' driving cell is never on it, and
+    without `drive_inputs` they are driven ideally (a hold check's inputs)."""
     syn = cfg["synthesis"]
     clk = clock_port if clock_port in ports else None
     lines = [
@@ -49,14 +52,20 @@ def sta_script(
         (f"create_clock -name clk -period {period} [get_ports {{{clk}}}]" if clk
          else f"create_clock -name clk -period {period}"),
         *(["set_propagated_clock [all_clocks]"] if propagated and clk else []),
-        "set non_clk [list]",
-        "foreach p [get_ports *] {",
-        "  set n [get_full_name $p]",
-        f"  if {{$n ne \"{clk or ''}\"}} {{ lappend non_clk $p }}",
+        "set data_in [list]",
+        "foreach p [all_inputs] {",
+        f"  if {{[get_full_name $p] ne \"{clk or ''}\"}} {{ lappend data_in $p }}",
         "}",
         *(["set_input_delay 0 -clock clk [all_inputs]",
            "set_output_delay 0 -clock clk [all_outputs]"] if io_paths else []),
-        f"set_driving_cell -lib_cell {syn['driving_cell']} -pin {syn['driving_pin']} [all_inputs]",
+        # the clock pin is driven by the chip's clock wire, not by a data input's stand-in
+        # cell: its edge is the transition it is given (the liberty's default, a sharp one,
+        # without one)
+        *(["if {[llength $data_in]} {",
+            f"  set_driving_cell -lib_cell {syn['driving_cell']} -pin {syn['driving_pin']} "
+            "$data_in", "}"] if drive_inputs else []),
+        *([f"set_input_transition {clock_transition} [get_ports {{{clk}}}]"]
+          if clk and clock_transition is not None else []),
         f"set_load {syn['output_load_pf']} [all_outputs]",
         *(f"set_driving_cell -lib_cell {cfg['std_cell_library']}__{c} -pin {pin} "
           f"[get_ports {{{p}}}]" for p, (c, pin) in sorted((drivers or {}).items())),
@@ -130,16 +139,21 @@ SLACKS = ("timing__setup__ws", "timing__hold__ws")
 @dataclass(frozen=True)
 class CornerTiming:
     """One laid-out netlist timed at every corner: per corner its `timing__setup__ws` and
-    `timing__hold__ws` (ns), and the (instance, pin) register inputs whose hold slack is below
-    the margin asked for at any corner (empty when none was asked)."""
+    `timing__hold__ws` (ns, register to register), and the (instance, pin) register inputs
+    whose hold slack is below the margin asked for at any corner (empty when none was
+    asked), with that slack per corner where it is short (`hold_slack`)."""
 
     slacks: dict[str, dict[str, float]]
     short_hold: frozenset[tuple[str, str]]
+    hold_slack: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
 
 _END_ROW = re.compile(r"^(\S+)/(\w+) \(\S+\)\s+[-\d.]+\s+[-\d.]+\s+([-\d.]+) \((?:MET|VIOLATED)\)",
                       re.M)
 _METRIC = re.compile(r"^%OL_METRIC_F (\S+) (\S+)$", re.M)
+_PORT_ROW = re.compile(r"^(\S+) \(output\)\s+[-\d.]+\s+[-\d.]+\s+([-\d.]+) \((?:MET|VIOLATED)\)",
+                       re.M)
+_HOLD_MARK = "TAALAS_HOLD_ENDPOINTS"
 
 
 def _run_sta(sta: str, tcl: Path, script: str, what: str) -> str:
@@ -156,59 +170,95 @@ def _run_sta(sta: str, tcl: Path, script: str, what: str) -> str:
     return r.stdout
 
 
+def hold_endpoints_script(margin: float, input_early: float | None = None,
+                          output_min: dict[str, float] | None = None) -> tuple[str, ...]:
+    """OpenSTA commands, after sta_script's report, that list every register input (and
+    output port) whose hold slack is below `margin`, each once with its worst slack. With
+    `input_early` the data inputs may also change that long before the clock pin sees the
+    edge (sta_script's without drive_inputs: driven ideally); with
+    `output_min` ({port bit: ns}) an output may not change sooner than that
+    after the edge (the hold of what it drives). The slacks sta_script printed before are
+    register to register still."""
+    lines = []
+    if input_early is not None:
+        lines += ["if {[llength $data_in]} {",
+                  f"  set_input_delay -min {-input_early} -clock clk $data_in",
+                  "}"]
+    for port, ns in sorted((output_min or {}).items()):
+        lines.append(f"set_output_delay -min {-ns} -clock clk [get_ports {{{port}}}]")
+    return (*lines, f'puts "{_HOLD_MARK}"',
+            f"report_checks -path_delay min -slack_max {margin} -group_count 1000000 "
+            "-endpoint_count 1 -format end")
+
+
 def corner_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
-                  clock: str | None, workdir, hold_margin: float | None = None) -> CornerTiming:
+                  clock: str | None, workdir, hold_margin: float | None = None,
+                  input_early: float | None = None,
+                  output_min: dict[str, float] | None = None,
+                  clock_transition: float | None = None) -> CornerTiming:
     """OpenSTA at every corner on one netlist and SPEF with a propagated clock, register to
     register: the ports' paths run to other blocks, whose flops the chip's clock reaches
     through wiring not timed here, so with the block's own clock-tree latency and no source
-    latency every input would show a false hold violation of that latency. With
+    latency every input would show a false setup and hold figure of that latency. With
     `hold_margin`, the same run lists the register inputs short of it (OpenSTA's endpoint
     report), so a hold check and the timing of the layout it passes are one OpenSTA run per
-    corner. Scripts and logs are written to `workdir` (sta_<corner>.tcl/.log)."""
+    corner; with `input_early` and `output_min` the inputs' and those outputs' hold is in
+    that list (hold_endpoints_script; an output port as (port, "")), the slacks reported
+    stay register to register. `clock_transition`: sta_script's. Scripts and logs are
+    written to `workdir` (sta_<corner>.tcl/.log)."""
     src = Path(netlist).read_text()
     ports = netlist_ports(src)
-    extra = () if hold_margin is None else (
-        f"report_checks -path_delay min -slack_max {hold_margin} -group_count 1000000 "
-        "-endpoint_count 1 -format end",)
+    extra = () if hold_margin is None else hold_endpoints_script(hold_margin, input_early,
+                                                                 output_min)
     slacks: dict[str, dict[str, float]] = {}
-    short: set[tuple[str, str]] = set()
+    hold: dict[tuple[str, str], dict[str, float]] = {}
     for corner in CORNERS:
         out = _run_sta(sta, Path(workdir) / f"sta_{corner}.tcl", sta_script(
             str(pdk.liberty(corner)), netlist, top, period, clock, ports, pdk.data, spef=spef,
-            propagated=True, io_paths=False, extra=extra), f"{top} at {corner}")
+            propagated=True, io_paths=False, extra=extra, clock_transition=clock_transition,
+            drive_inputs=input_early is None), f"{top} at {corner}")
         got = dict(_METRIC.findall(out))
         if not all(k in got for k in SLACKS):
             raise ToolError(f"OpenSTA printed no slacks for {top} at {corner}",
                             f"see {Path(workdir) / f'sta_{corner}.log'}")
         slacks[corner] = {k: float(got[k]) for k in SLACKS}
         if hold_margin is not None:
-            text = out.split("min_delay/hold group", 1)
-            if len(text) == 2:
-                short |= {(m.group(1), m.group(2)) for m in _END_ROW.finditer(text[1])}
-    return CornerTiming(slacks, frozenset(short))
+            _head, sep, text = out.partition(_HOLD_MARK)
+            if not sep:
+                raise ToolError(f"OpenSTA listed no hold endpoints for {top} at {corner}",
+                                f"see {Path(workdir) / f'sta_{corner}.log'}")
+            for m in _END_ROW.finditer(text):
+                hold.setdefault((m.group(1), m.group(2)), {})[corner] = float(m.group(3))
+            for m in _PORT_ROW.finditer(text):
+                hold.setdefault((m.group(1), ""), {})[corner] = float(m.group(2))
+    return CornerTiming(slacks, frozenset(hold), hold)
 
 
 _PORT_BUS = re.compile(r"^\s*(input|output)\s*(\[[^\]]*\])?\s*(\w+)\s*;", re.M)
-_MARK = re.compile(r"^PORT_PATH (in|out|out_min) (\w+)$", re.M)
+_MARK = re.compile(r"^PORT_PATH (in|in_min|out|out_min) (\w+)$", re.M)
 _SLACK = re.compile(r"^\s*([-\d.]+)\s+slack \((?:MET|VIOLATED)\)", re.M)
 
 
 def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
                 clock: str, workdir, corner: str, loads: dict[str, float] | None = None,
                 drivers: dict[str, tuple[str, str]] | None = None,
+                clock_transition: float | None = None,
                 ) -> dict[str, dict[str, float]]:
     """The block's share of every path through its ports, per port (bus) at one corner (ns,
     clock propagated through the block's own tree): for an input, how long after the
     chip's clock edge its value may arrive at the pin (the slack with the input launched at
     that edge); for an output, when its worst bit settles after that edge, and under
     "out_min" when its earliest bit first changes (its hold slack against an output delay
-    of 0, the arrival: what a hold check in the next block may count on). These are what a
+    of 0, the arrival: what a hold check in the next block may count on), and for an input
+    under "in_min" its hold slack when its value changes at that edge (what the block that
+    drives it must add, its clock's way to its flop and its cells, for the hold to be
+    met). These are what a
     neighbouring block's clock-to-output time and setup, plus the chip wire between them,
     are budgeted against; a port whose bits reach no register (or come from none) is absent.
     With `loads` and `drivers` (sta_script's), each port bit is timed with what the chip
     puts on it: an output charging its wire, an input driven through its wire by the cell
     that drives it (OpenSTA adds that cell's load-dependent delay; cell_delay gives the
-    rest)."""
+    rest); `clock_transition`, the edge at the clock pin (sta_script's)."""
     src = Path(netlist).read_text()
     buses = [(m.group(1).removesuffix("put"), m.group(3), bool(m.group(2)))
              for m in _PORT_BUS.finditer(src) if m.group(3) != clock]
@@ -218,18 +268,18 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
         lines += [f'puts "PORT_PATH {kind} {name}"',
                   f"report_checks -path_delay max -{'from' if kind == 'in' else 'to'}"
                   f" {ports} -digits 3"]
-        if kind == "out":
-            lines += [f'puts "PORT_PATH out_min {name}"',
-                      f"report_checks -path_delay min -to {ports} -digits 3"]
+        lines += [f'puts "PORT_PATH {kind}_min {name}"',
+                  f"report_checks -path_delay min -{'from' if kind == 'in' else 'to'}"
+                  f" {ports} -digits 3"]
     stdout = _run_sta(sta, Path(workdir) / f"ports_{corner}.tcl", sta_script(
         str(pdk.liberty(corner)), netlist, top, period, clock, netlist_ports(src), pdk.data,
         spef=spef, propagated=True, io_paths=True, extra=tuple(lines), loads=loads,
-        drivers=drivers),
+        drivers=drivers, clock_transition=clock_transition),
         f"the ports of {top} at {corner}")
     if "PORT_PATH" not in stdout:
         raise ToolError(f"OpenSTA timed no port of {top} at {corner}",
                         f"see {Path(workdir) / f'ports_{corner}.log'}")
-    out: dict[str, dict[str, float]] = {"in": {}, "out": {}, "out_min": {}}
+    out: dict[str, dict[str, float]] = {"in": {}, "in_min": {}, "out": {}, "out_min": {}}
     marks = list(_MARK.finditer(stdout))
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(stdout)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from taalas_flow.chip.channel import Branch
-from taalas_flow.chip.clock import arrivals
+from taalas_flow.chip.clock import arrivals, edge_ns
 from taalas_flow.pdk import load_pdk
 from taalas_flow.pnr.parasitics import tech_rc
 
@@ -71,3 +71,16 @@ def test_a_net_driven_from_its_middle_reaches_both_ends_alike(pdk) -> None:
     assert got["L"] == pytest.approx(want)
     with pytest.raises(ValueError, match="root"):
         arrivals(pdk, (0.0, 1000.0, W), [Branch(0.0, "L")], {}, root="drv")
+
+
+def test_the_edge_slows_with_the_wire_and_keeps_the_pins() -> None:
+    """No wire: the pin's edge; an ideal pin: ln 4 times the wire's Elmore delay (a single
+    pole's 20-80 % time); both: their root sum of squares, never faster than either."""
+    import math
+
+    assert edge_ns(0.2, 0.0) == pytest.approx(0.2)
+    assert edge_ns(0.0, 0.5) == pytest.approx(math.log(4) * 0.5)
+    both = edge_ns(0.2, 0.5)
+    assert both == pytest.approx(math.hypot(0.2, math.log(4) * 0.5))
+    assert both > max(0.2, math.log(4) * 0.5)
+

@@ -18,8 +18,10 @@ from taalas_flow.pnr.buffering import (
     buffer_ports,
     check_unbuffered,
     clock_out,
+    hold_cells_needed,
     insert_hold_delays,
     place_buffered,
+    port_buffer_inputs,
 )
 from taalas_flow.pnr.netlist import Instance, read_gate_netlist, write_verilog
 from taalas_flow.signoff.drc import run_drc
@@ -158,6 +160,12 @@ def test_buffer_ports_on_an_unplaced_netlist(pdk, fan, tmp_path: Path) -> None:
     for bad in (["d"], ["nope"]):
         with pytest.raises(InputError, match="not an output port"):
             buffer_ports(pdk, net, bad)
+    # a port's hold delay goes ahead of its buffer: the buffer's input, for buffered ports
+    at = port_buffer_inputs(out, ["y[0]", "y[2]"])
+    assert {p: drv[p].name for p in at} == {p: i for p, (i, _pin) in at.items()}
+    assert {pin for _i, pin in at.values()} == {"A"}
+    with pytest.raises(InputError, match="no buffer"):
+        port_buffer_inputs(out, ["y[1]"])
 
 
 def test_clock_out_drives_a_new_port_from_the_clock(pdk, fan, tmp_path: Path) -> None:
@@ -201,6 +209,36 @@ def test_hold_delays_go_before_their_pins(pdk, fan) -> None:
         assert row[row.index(by_name[f]) - 1] == by_name[dly.name]
     with pytest.raises(InputError, match="lacks"):
         insert_hold_delays(pdk, b.net, b.rows, {("nope", "D")})
+
+
+def test_a_chain_of_delay_cells_goes_before_a_pin_in_order(pdk, fan) -> None:
+    """Three cells before f3's D: the pin's old net enters the first, the last drives the
+    pin, all three sit just before f3 in its row; the netlist comes back without them."""
+    _d, _net, b = fan
+    net, rows, n = insert_hold_delays(pdk, b.net, b.rows, {("f3", "D"): 3, ("f5", "D"): 1})
+    assert n == 4
+    by_name = {i.name: k for k, i in enumerate(net.instances)}
+    old = next(i for i in b.net.instances if i.name == "f3").conns["D"]
+    drv = {i.conns["X"]: i for i in net.instances if i.name.startswith("_taalas_hold")}
+    chain, x = [], net.instances[by_name["f3"]].conns["D"]
+    while x in drv:
+        chain.append(drv[x].name)
+        x = drv[x].conns["A"]
+    assert len(chain) == 3 and x == old
+    row = next(r for r in rows if by_name["f3"] in r)
+    k = row.index(by_name["f3"])
+    assert row[k - 3:k] == [by_name[c] for c in reversed(chain)]
+
+
+def test_delay_cells_needed_cover_the_worst_corner() -> None:
+    """Counted to twice the margin: a pin 0.65 ns short of 0.2 at tt with 0.25 ns cells
+    needs 3; one short at two corners takes the larger count (ff: 0.3 / 0.1); a pin at
+    the margin needs none."""
+    cell = {"tt": 0.25, "ff": 0.1}
+    need = hold_cells_needed({("a", "D"): {"tt": -0.45},
+                              ("b", "D"): {"tt": 0.05, "ff": -0.1},
+                              ("c", "D"): {"tt": 0.1}}, 0.1, cell)
+    assert need == {("a", "D"): 3, ("b", "D"): 3}
 
 
 def test_buffered_block_drc_lvs(pdk, fan) -> None:
@@ -253,6 +291,22 @@ def test_short_hold_endpoints_are_read_from_opensta(pdk, fan, tmp_path: Path) ->
     # the same runs time the layout: one slack pair per corner, the same in both
     assert set(none.slacks) == {"tt", "ss", "ff"} and none.slacks == every.slacks
     assert corner_timing(sta, *args, tmp_path).short_hold == set()
+    # the input d reaches r0's D straight: an input that may change 5 ns before the clock
+    # pin sees the edge puts r0 short, with its slack per corner; the slacks stay the same
+    early = corner_timing(sta, *args, tmp_path, hold_margin=0.1, input_early=5.0)
+    assert ("r0", "D") in early.short_hold
+    assert set(early.hold_slack[("r0", "D")]) == {"tt", "ss", "ff"}
+    assert all(v < -4.0 for v in early.hold_slack[("r0", "D")].values())
+    assert early.slacks == every.slacks
+    assert ("r0", "D") not in corner_timing(sta, *args, tmp_path, hold_margin=0.1).short_hold
+    # an output that may not change before 5 ns after the edge: listed as (port, "")
+    held = corner_timing(sta, *args, tmp_path, hold_margin=0.1, output_min={"y[0]": 5.0})
+    assert ("y[0]", "") in held.short_hold and ("y[1]", "") not in held.short_hold
+    assert all(-5.0 < v < -3.0 for v in held.hold_slack[("y[0]", "")].values()), held.hold_slack
+    # a slower clock edge at the clock pin reaches the flops later: hold slacks shrink
+    slow = corner_timing(sta, *args, tmp_path, hold_margin=0.1, input_early=5.0,
+                         clock_transition=1.0)
+    assert slow.hold_slack[("r0", "D")]["tt"] < early.hold_slack[("r0", "D")]["tt"]
 
 
 def test_port_timing_is_the_blocks_share_of_each_port_path(pdk, fan, tmp_path: Path) -> None:
@@ -281,3 +335,8 @@ def test_port_timing_is_the_blocks_share_of_each_port_path(pdk, fan, tmp_path: P
     assert set(at10["out_min"]) == {"y"}
     assert 0.1 < at10["out_min"]["y"] <= at10["out"]["y"]
     assert at20["out_min"]["y"] == pytest.approx(at10["out_min"]["y"], abs=1e-3)
+    # the input's hold slack when it changes at the clock pin's edge: the flop's clock
+    # latency less the way to its D, so a hold time; it does not move with the period
+    assert set(at10["in_min"]) == {"d"}
+    assert at20["in_min"]["d"] == pytest.approx(at10["in_min"]["d"], abs=1e-3)
+    assert -2.0 < at10["in_min"]["d"] < 2.0

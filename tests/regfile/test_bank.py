@@ -91,7 +91,7 @@ def test_bank_layout_is_clean_and_matches_its_netlist(pdk, tmp_path: Path) -> No
 def test_bank_timing_follows_the_wiring(pdk, tmp_path: Path) -> None:
     """OpenSTA with the bank's own parasitics: the read path goes address -> predecoder ->
     row nand -> tri-state -> bit line, and a bank four times as tall reads slower."""
-    from taalas_flow.regfile.timing import bank_timing
+    from taalas_flow.regfile.timing import bank_timing, read_line_ns
 
     reads = {}
     for words in (16, 64):
@@ -101,5 +101,10 @@ def test_bank_timing_follows_the_wiring(pdk, tmp_path: Path) -> None:
         log = t.log.read_text()
         assert "_nand_A/Y" in log and "_rd_A/Z" in log
         assert 0 < t.read_ns < 20.0 and t.column_load_pf > 0
+        # the line's resistance: R x (its spread wire / 2 + the end load), doubling with R
+        assert t.column_load_pf == pytest.approx(3 * t.bit_line_pf)
+        line = read_line_ns(t, 4, 200.0)
+        assert line == pytest.approx(200.0 * (2 * t.bit_line_pf + t.end_load_pf) * 1e-3)
+        assert read_line_ns(t, 4, 400.0) == pytest.approx(2 * line) and line > 0
         reads[words] = t.read_ns
     assert reads[64] > reads[16] * 1.2
