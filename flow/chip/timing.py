@@ -59,7 +59,7 @@ Hold across blocks (lower bounds on the slack; a wire's Elmore delay is counted 
 takes slack away and left out where it would give some):
 - into the core (interblock_hold): every input, from another block's flop or a chip pin,
   may change as soon as the chip's clock pin sees the edge, and the core's flops see it
-  after the chip's clock wire to the core and the core's own clock tree (3.4 ns at tt).
+  after the chip's clock wire to the core and the core's own clock tree (2.5 ns at tt).
   The core is given delay cells for it while it is laid out (pdk
   logic.buffering.input_hold_early_ns); the sum checks the wire as drawn;
 - into a ROM port's macros: the core's earliest address change against the macros' clock,
@@ -107,8 +107,17 @@ def _skew(clock_at: dict[str, tuple[str, float]] | None, launch: str, capture: s
     at = clock_at or {}
     if launch not in at or capture not in at:
         return {}
-    (lw, lt), (cw, ct) = at[launch], at[capture]
-    return {f"clock at the launch: {lw}": lt, f"clock at the capture: {cw}": -ct}
+    lw, lt = at[launch]
+    return {f"clock at the launch: {lw}": lt, **_capture(at, capture)}
+
+
+def _capture(clock_at: dict[str, tuple[str, float]] | None, block: str) -> dict[str, float]:
+    """The clock's arrival at the capturing block, taken off as one segment (a hold bound
+    counts it alone: Elmore is no lower bound on the launch's); none when it is unknown."""
+    if not clock_at or block not in clock_at:
+        return {}
+    what, t = clock_at[block]
+    return {f"clock at the capture: {what}": -t}
 
 
 def interblock_paths(ports: dict[str, dict[str, float]], rom: dict[str, dict],
@@ -285,9 +294,7 @@ def memory_write_hold(out_min: dict[str, float], data_earliest: dict[str, float]
     `clock_bus_latest` (regfile/periphery: the memory's clock from its pin to the farthest
     stripe's drivers) the bank's clock is that much later again, while the input's own way
     up the same bus, which would give most of it back, is left out with the rest."""
-    skew = {}
-    if clock_at and "dmem" in clock_at:
-        skew = {f"clock at the capture: {clock_at['dmem'][0]}": -clock_at["dmem"][1]}
+    skew = _capture(clock_at, "dmem")
     if clock_bus_latest is not None:
         skew = {"memory clock: pin to the farthest stripe's drivers (Elmore, tt)":
                 -clock_bus_latest, **skew}
@@ -337,20 +344,16 @@ def interblock_hold(ports: dict[str, dict[str, float]],
     edge (the launching block's clock wire and cells only add); its capture is that late
     again by the chip's clock wire to the core."""
     out: dict[str, dict] = {}
-    core_clock = clock_at.get("core")
     for port, slack in sorted(ports.get("in_min", {}).items()):
-        seg = {"core: hold slack from its pin, the input changing at its clock pin's edge":
-               slack}
-        if core_clock is not None:
-            seg[f"clock at the capture: {core_clock[0]}"] = -core_clock[1]
-        out[f"{port} -> core"] = {"segments": seg}
+        out[f"{port} -> core"] = {"segments": {
+            "core: hold slack from its pin, the input changing at its clock pin's edge":
+            slack, **_capture(clock_at, "core")}}
     for kind, hold in sorted(macro_hold.items()):
         if f"{kind}_addr" not in ports.get("out_min", {}) or kind not in clock_at:
             continue
-        what, t = clock_at[kind]
         out[f"core -> {kind} address"] = {"segments": {
             "core output, earliest": ports["out_min"][f"{kind}_addr"],
-            f"clock at the capture: {what}": -t, "macro hold (its output flop's)": -hold}}
+            **_capture(clock_at, kind), "macro hold (its output flop's)": -hold}}
     for v in out.values():
         v["slack_ns"] = sum(v["segments"].values())
     return out
