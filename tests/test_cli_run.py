@@ -122,10 +122,17 @@ def test_run_tiny_llama(tiny_run, pdk_root: Path) -> None:
     assert metrics["taalas__chip__core_hold_cells"] > 0
     for corner in ("tt", "ff"):
         assert metrics[f"taalas__sta__chip__hold_bound_{corner}_ns"] >= 0
-    # the write outputs held to what the memory's banks need, its clock wire included
-    assert metrics["taalas__sta__chip__dmem_write_hold_bound_tt_ns"] >= 0
-    # the clock's edge at the core's pin: slower than the pin's, by the chip's wire
+    # the write outputs held to what the memory's banks need, its clock wire included, at
+    # tt and ff (the memory measured at both)
+    for corner in ("tt", "ff"):
+        assert metrics[f"taalas__sta__chip__dmem_write_hold_bound_{corner}_ns"] >= 0
+    # the memory's stripe clock drivers and the ROM ports' clock buffers timed with the edge
+    # the wires bring them, slower than the pin's
     pin_edge = load_pdk("sky130", pdk_root).data["chip"]["clock_pin_transition_ns"]
+    assert metrics["taalas__dmem__clock_edge_at_drivers_ns"] > pin_edge
+    for kind in ("wrom", "prom"):
+        assert metrics[f"taalas__chip__clock_transition_at_{kind}_buffer_ns"] > pin_edge
+    # the clock's edge at the core's pin: slower than the pin's, by the chip's wire
     assert metrics["taalas__chip__clock_transition_at_core_ns"] > pin_edge
     sta = {k[len("taalas__sta__core__"):]: v for k, v in metrics.items()
            if k.startswith("taalas__sta__core__")}

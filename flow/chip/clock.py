@@ -13,8 +13,11 @@ the late side: the skew between two blocks is the difference of two such figures
 What drives the chip's clock pin is not drawn (no pads): the edge arrives there with the
 transition pdk `chip.clock_pin_transition_ns` gives it, and the wire slows it on the way
 (edge_ns); a block's STA takes the edge at its clock pin as that transition, its first
-cells' delays growing with it. The ROM ports' clock buffers and the memory's stripe clock
-drivers are timed from a sharp edge still."""
+cells' delays growing with it. So do the clock buffers that re-drive it: the memory's
+stripe clock drivers with the edge at the end of the memory's clock bus, the chip's wire
+to the memory taken at its budget (budget_edge_ns: the memory is laid out before the chip),
+and a ROM port's clock buffer with the edge the chip's wire and the port's own bring it
+(the chip step re-times it so)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,21 @@ def edge_ns(pin_transition: float, elmore: float) -> float:
     wire's own step response, ln 4 times its time constant, combined with the edge it is
     given as the root of their squares (the usual ramp-through-RC estimate)."""
     return math.hypot(pin_transition, math.log(4.0) * elmore)
+
+
+def pin_edge_ns(pdk: PdkConfig, elmore: float) -> float:
+    """edge_ns from the edge the config gives the chip's clock pin (pdk
+    chip.clock_pin_transition_ns)."""
+    return edge_ns(float(pdk.data["chip"]["clock_pin_transition_ns"]), elmore)
+
+
+def budget_edge_ns(pdk: PdkConfig, inside: float = 0.0) -> float:
+    """The clock's edge at a point `inside` (ns, Elmore) past a block's clock pin, for a
+    block laid out before the chip exists: the chip's wire to the pin taken at its budget
+    (pdk logic.buffering.input_hold_early_ns, which bounds it: the chip step measures it)."""
+    from taalas_flow.pnr.buffering import BufferPolicy
+
+    return pin_edge_ns(pdk, BufferPolicy.of(pdk).input_hold_early_ns + inside)
 
 
 def arrivals(pdk: PdkConfig, track: tuple[float, float, float], branches: list[Branch],

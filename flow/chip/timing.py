@@ -65,7 +65,10 @@ takes slack away and left out where it would give some):
 - into a ROM port's macros: the core's earliest address change against the macros' clock,
   the chip's wire, the port's clock buffer and its wire, and the macros' flop hold;
 - into the data memory's banks (memory_write_hold): its banks' clock arrives late through
-  the stripe's clock driver, so the bank's own hold slack is not the whole story.
+  the stripe's clock driver, so the bank's own hold slack is not the whole story; at tt
+  and ff, each with the memory step's figures at that corner (the bank's hold slack and
+  its stripe drivers' delays; the wires' Elmore delays are tt's, more than ff's, which
+  takes slack).
 Left out: the memory's read address into its read registers (through a bank read and the
 read chains) and a ROM port's enable into its port logic, both far longer than their
 clocks' way there."""

@@ -16,6 +16,7 @@ from taalas_flow.pdk import PdkConfig
 from taalas_flow.pnr.block import BlockLayout, build_block
 from taalas_flow.pnr.buffering import (
     Buffered,
+    BufferPolicy,
     insert_hold_delays,
     place_buffered,
     size_drivers,
@@ -47,12 +48,12 @@ def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str |
     buffer on every output port (a block wired to others at the chip,
     buffering.buffer_netlist)."""
     say = progress or (lambda _m: None)
-    passes = int(pdk.data["logic"]["buffering"].get("sizing_passes", 0))
+    sizing_passes = int(pdk.data["logic"]["buffering"].get("sizing_passes", 0))
     buffered = place_buffered(pdk, net, clock, progress=say, port_buffers=port_buffers)
     current = buffered.net
     block = build_block(pdk, current, name, progress=say, rows=buffered.rows)
     resized = []
-    for k in range(passes):
+    for k in range(sizing_passes):
         current, n = size_drivers(pdk, current, lambda x, b=block: net_rc(pdk, b, x)[1])
         resized.append(n)
         say(f"sizing pass {k + 1}: {n} cells up-sized for the loads as drawn")
@@ -61,8 +62,8 @@ def lay_out_for_timing(pdk: PdkConfig, net: GateNetlist, name: str, clock: str |
         block = build_block(pdk, current, name, progress=say, rows=buffered.rows)
     hold_cells, settled = 0, hold_check is None
     rows = buffered.rows
-    passes = int(pdk.data["logic"]["buffering"]["hold_passes"]) if hold_check else 0
-    for k in range(passes):
+    hold_passes = BufferPolicy.of(pdk).hold_passes if hold_check else 0
+    for k in range(hold_passes):
         short = hold_check(current, block)
         if not short:
             settled = True

@@ -249,7 +249,8 @@ def driver_groups(loads: dict[str, dict[str, DriverLoad]]) -> dict[str, list[Dri
 
 
 def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corner: str,
-                workdir: Path, from_pin: str | None = None) -> dict[str, float]:
+                workdir: Path, from_pin: str | None = None,
+                edges: tuple[float, float] | None = None) -> dict[str, float]:
     """A cell driving a wire, over several loads (each with load_pf and elmore_ns()): the
     cell's delay into the largest load (OpenSTA on the library cell, steps/sta.cell_delay)
     plus the largest Elmore delay. The two worst cases may be different loads, so this
@@ -257,16 +258,21 @@ def stage_delay(sta: str, pdk: PdkConfig, cell: str, pin: str, loads: list, corn
     into the smallest load, with no wire (a column next to the driver). `max_cap_pf` is the
     pin's liberty max_capacitance at `corner`: past it the cell's tables end, and its delay
     into `load_pf` is OpenSTA's extrapolation (max_cap_violations). `from_pin`: the cell's
-    delays from that input only."""
+    delays from that input only; `edges`: the fastest and the slowest edge its inputs get
+    (ns, 20-80 %), the earliest delay taken from the one, the worst from the other (sharp
+    without them)."""
     from taalas_flow.rom.liberty import PdkLiberty
     from taalas_flow.steps.sta import cell_delay
 
     workdir.mkdir(parents=True, exist_ok=True)
     worst = max(ld.load_pf for ld in loads)
-    buf = cell_delay(sta, pdk, cell, pin, corner, workdir, worst, from_pin=from_pin)
+    fast, slow = edges or (None, None)
+    buf = cell_delay(sta, pdk, cell, pin, corner, workdir, worst, from_pin=from_pin,
+                     input_transition=slow)
     wire = max(ld.elmore_ns() for ld in loads)
     early = cell_delay(sta, pdk, cell, pin, corner, workdir,
-                       min(ld.load_pf for ld in loads), earliest=True, from_pin=from_pin)
+                       min(ld.load_pf for ld in loads), earliest=True, from_pin=from_pin,
+                       input_transition=fast)
     return {"load_pf": worst, "cell_ns": buf, "wire_ns": wire, "ns": buf + wire,
             "earliest_ns": early, "max_cap_pf": PdkLiberty(pdk, corner).max_capacitance(cell, pin)}
 
@@ -278,12 +284,16 @@ def max_cap_violations(stages: dict[str, dict[str, float]]) -> dict[str, dict[st
 
 
 def driver_delays(sta: str, pdk: PdkConfig, loads: dict[str, dict[str, DriverLoad]],
-                  corner: str, workdir: Path) -> dict[str, dict[str, float]]:
+                  corner: str, workdir: Path, clock_edges: tuple[float, float] | None = None
+                  ) -> dict[str, dict[str, float]]:
     """Per memory input (driver_groups), what its stripe drivers add to a path into the
     memory at `corner` (stage_delay over every stripe and bit of the input); the clock's
-    (CLOCK) is the memory clock's insertion delay to the banks' clock pins."""
+    (CLOCK) is the memory clock's insertion delay to the banks' clock pins, its drivers
+    given the edges `clock_edges` (fastest, slowest; ns, 20-80 %; sharp without them). The
+    data inputs' drivers are timed from a sharp edge: their inputs' edges are the core's."""
     rf = pdk.data["regfile"]
     return {group: stage_delay(sta, pdk, str(rf["clock_driver_cell" if group == CLOCK
                                                 else "input_buffer_cell"]),
-                               "X", lds, corner, workdir / group)
+                               "X", lds, corner, workdir / group,
+                               edges=clock_edges if group == CLOCK else None)
             for group, lds in sorted(driver_groups(loads).items())}

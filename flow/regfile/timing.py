@@ -30,9 +30,9 @@ class BankTiming:
 
 
 def _script(pdk: PdkConfig, netlist: Path, top: str, spef: Path, period: float,
-            read_ports: list[str], load_pf: float) -> str:
+            read_ports: list[str], load_pf: float, corner: str = "tt") -> str:
     syn = pdk.data["synthesis"]
-    lines = [f"read_liberty {{{pdk.liberty('tt')}}}", f"read_verilog {{{netlist}}}",
+    lines = [f"read_liberty {{{pdk.liberty(corner)}}}", f"read_verilog {{{netlist}}}",
              f"link_design {top}", f"read_spef {{{spef}}}",
              f"create_clock -name clk -period {period} [get_ports CLK]",
              # through the row clock gates: the flops see GCLK late, which is the hold risk
@@ -54,7 +54,9 @@ def _script(pdk: PdkConfig, netlist: Path, top: str, spef: Path, period: float,
 
 def bank_timing(pdk: PdkConfig, blk: BlockLayout, net: GateNetlist, netlist: Path,
                 workdir: Path, period: float, column_banks: int,
-                read_ports: list[str]) -> BankTiming:
+                read_ports: list[str], corner: str = "tt") -> BankTiming:
+    """The bank at `corner` (its read and setup are the chip's at tt; its hold counts at ff
+    as well, chip/timing.memory_write_hold)."""
     sta = require_tool("sta", "timing")
     workdir.mkdir(parents=True, exist_ok=True)
     spef = workdir / f"{blk.name}.spef"
@@ -62,7 +64,7 @@ def bank_timing(pdk: PdkConfig, blk: BlockLayout, net: GateNetlist, netlist: Pat
     bit_line = f"RD_{read_ports[0]}[0]"
     load = (column_banks - 1) * net_rc(pdk, blk, bit_line)[1]
     tcl = workdir / "bank_sta.tcl"
-    tcl.write_text(_script(pdk, netlist, blk.name, spef, period, read_ports, load))
+    tcl.write_text(_script(pdk, netlist, blk.name, spef, period, read_ports, load, corner))
     log = workdir / "bank_sta.log"
     proc = subprocess.run([sta, "-no_init", "-exit", str(tcl)], capture_output=True, text=True)
     log.write_text(proc.stdout + proc.stderr)

@@ -149,6 +149,10 @@ def _signoff(m: dict) -> list[list]:
             "taalas__sta__chip__hold_bound_ff_ns", lambda v: v >= 0,
             f"{_fmt(m.get('taalas__sta__chip__hold_bound_ff_ns'))} ns; tt "
             f"{_fmt(m.get('taalas__sta__chip__hold_bound_tt_ns'))} ns"),
+        row("Data memory's write inputs held at its banks (a lower bound, ff)",
+            "taalas__sta__chip__dmem_write_hold_bound_ff_ns", lambda v: v >= 0,
+            f"{_fmt(m.get('taalas__sta__chip__dmem_write_hold_bound_ff_ns'))} ns; tt "
+            f"{_fmt(m.get('taalas__sta__chip__dmem_write_hold_bound_tt_ns'))} ns"),
     ]
 
 
@@ -347,12 +351,18 @@ def _clock_rows(d: RunData) -> list[str]:
     rows = [[escape(b), f"{v['ns']:.2f}", escape(v["what"])] for b, v in sorted(
         at.items(), key=lambda kv: kv[1]["ns"])]
     edge = d.metrics.get("taalas__chip__clock_transition_at_core_ns")
+    dmem = d.metrics.get("taalas__dmem__clock_edge_at_drivers_ns")
     return ["<p>The chip's clock at each block, after the chip's clock pin (tt):</p>",
             _table(rows, ["block", "ns", "what it counts"]),
             *([f"<p>The clock's edge at the core's clock pin: {edge:.2f} ns (20-80 %), the "
                "transition the config gives the chip's pin slowed by the wire "
                "(chip/clock.edge_ns); the core's ports are timed with it.</p>"]
-              if edge is not None else [])]
+              if edge is not None else []),
+            *([f"<p>The data memory's stripe clock drivers were timed with an edge of "
+               f"{dmem:.2f} ns at the farthest stripe (the chip's wire to the memory at its "
+               "budget, then the memory's bus; chip/clock.budget_edge_ns) for the clock's "
+               "latest arrival at the banks, and with the chip pin's own edge for its "
+               "earliest.</p>"] if dmem is not None else [])]
 
 
 def _interblock_table(d: RunData) -> list[str]:
@@ -418,22 +428,27 @@ def _interblock_hold_table(d: RunData) -> list[str]:
 
 
 def _write_hold_table(d: RunData) -> list[str]:
-    """The data memory's write inputs' hold at its banks at tt: a lower bound per input."""
+    """The data memory's write inputs' hold at its banks at each hold corner it was
+    measured at: a lower bound per input."""
     hold = d.step_files.get("taalas-chiptop", {}).get("chip.json", {}).get(
-        "dmem_write_hold", {}).get("tt")
+        "dmem_write_hold", {})
     if not hold:
         return []
-    rows = [[escape(port), escape(", ".join(f"{s} {v:.2f}" for s, v in h["segments"].items())),
+    rows = [[escape(port), corner,
+             escape(", ".join(f"{s} {v:.2f}" for s, v in h["segments"].items())),
              f"{h['slack_ns']:.2f}", "yes" if h["slack_ns"] >= 0 else "<b>not proven</b>"]
-            for port, h in sorted(hold.items())]
-    return ["<p>Hold of the data memory's write inputs at its banks, tt (ns): the memory's "
+            for corner, by in hold.items() for port, h in sorted(by.items())]
+    return ["<p>Hold of the data memory's write inputs at its banks (ns): the memory's "
             "clock reaches the banks through each stripe's clock driver, so the bank's own "
             "hold slack (its STA, clock and input at its pins together) moves by how much "
             "later the input's new value arrives than that clock. A lower bound: the chip "
             "wire, the stripe wires to the input's bank and, for <code>we</code>, the "
             "memory's logic and column interface are left out (each only adds slack); the "
-            "chip's clock reaching the memory later than the core is taken off.</p>",
-            _table(rows, ["input", "segments (ns)", "slack bound (ns)", "hold proven"])]
+            "chip's clock reaching the memory later than the core is taken off. The wires' "
+            "Elmore delays are tt's at every corner (more than ff's: they take slack "
+            "here).</p>",
+            _table(rows, ["input", "corner", "segments (ns)", "slack bound (ns)",
+                          "hold proven"])]
 
 
 def _model_section(d: RunData) -> list[str]:

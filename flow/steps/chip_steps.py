@@ -180,6 +180,7 @@ class DataMemory(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info, warn
 
+        from taalas_flow.chip.clock import budget_edge_ns, pin_edge_ns
         from taalas_flow.regfile.array import WRITE_ENABLE
         from taalas_flow.regfile.bank import BankShape, render_bank_model
         from taalas_flow.regfile.column import build_column
@@ -269,7 +270,20 @@ class DataMemory(Step):
         loads = {st: {n: DriverLoad(**v) for n, v in by.items()}
                  for st, by in array.metrics["driver_loads"].items()}
         sta = require_tool("sta", "timing")
-        drive = driver_delays(sta, pdk, loads, "tt", d / "sta_drivers")
+        # the memory's own wiring from its pins to the stripes' drivers and the logic, and
+        # from the read registers out (regfile/periphery.py, Elmore, tt)
+        periph = periphery_summary(array.metrics["periphery"], drivers.name, logic.name)
+        # the clock's edge at the stripes' clock drivers: the chip pin's own at the nearest
+        # (no wire is a lower bound), at the farthest slowed by the chip's wire at its
+        # budget and the memory's bus
+        clock_edges = (pin_edge_ns(pdk, 0.0),
+                       budget_edge_ns(pdk, periph.get("bus_clk_drivers_ns", 0.0)))
+        drive = driver_delays(sta, pdk, loads, "tt", d / "sta_drivers", clock_edges)
+        # hold is worst at ff: the write's drivers and the banks' own hold there too
+        drive_ff = driver_delays(sta, pdk, loads, "ff", d / "sta_drivers_ff", clock_edges)
+        timing_ff = bank_timing(pdk, bank, net, src, d / "sta_ff",
+                                self.config["TAALAS_CLOCK_PERIOD"], plan.column_banks,
+                                shape.ports, "ff")
         rf = pdk.data["regfile"]
         chain = stripe_chain_delay(
             sta, pdk, {st: {n: DriverLoad(**v) for n, v in by.items()}
@@ -330,6 +344,8 @@ class DataMemory(Step):
                 max(v for k, v in column.metrics["port_ohm"].items() if k.startswith("RD_"))),
             "taalas__dmem__bank_setup_ws_ns": timing.setup_ws_ns,
             "taalas__dmem__bank_hold_ws_ns": timing.hold_ws_ns,
+            "taalas__dmem__bank_hold_ws_ff_ns": timing_ff.hold_ws_ns,
+            "taalas__dmem__clock_edge_at_drivers_ns": clock_edges[1],
             "taalas__dmem__driver_cells": drivers.metrics["cells"],
             "taalas__dmem__repeater_cells": repeaters.metrics["cells"],
             "taalas__dmem__drivers_width_um": drivers.width,
@@ -348,6 +364,9 @@ class DataMemory(Step):
             **{f"taalas__dmem__drive_{g.lower()}_pf": v["load_pf"] for g, v in drive.items()},
             **{f"taalas__dmem__drive_{g.lower()}_earliest_ns": v["earliest_ns"]
                for g, v in drive.items()},
+            **{f"taalas__dmem__drive_{g.lower()}_ff_ns": v["ns"] for g, v in drive_ff.items()},
+            **{f"taalas__dmem__drive_{g.lower()}_earliest_ff_ns": v["earliest_ns"]
+               for g, v in drive_ff.items()},
             **{f"taalas__dmem__logic_{g.lower()}_ns": v["ns"] for g, v in logic_out.items()},
             **{f"taalas__dmem__logic_{g.lower()}_pf": v["load_pf"]
                for g, v in logic_out.items()},
@@ -358,10 +377,7 @@ class DataMemory(Step):
                for b, v in logic_t["capture_ns"].items()},
             **{f"taalas__dmem__{k}_max_cap_pf": v["max_cap_pf"] for k, v in stages.items()},
             "taalas__dmem__max_cap_violations": len(over),
-            # the memory's own wiring from its pins to the stripes' drivers and the logic, and
-            # from the read registers out (regfile/periphery.py, Elmore, tt)
-            **{f"taalas__dmem__{k}": v for k, v in periphery_summary(
-                array.metrics["periphery"], drivers.name, logic.name).items()},
+            **{f"taalas__dmem__{k}": v for k, v in periph.items()},
             "taalas__sim__dmem_bank__mismatches": sim.mismatches,
             "taalas__sim__dmem_bank__compared": sim.compared,
             "taalas__sim__dmem_interface__mismatches": if_mismatches,
@@ -387,7 +403,8 @@ class DataMemory(Step):
                    "logic": {"gds": logic_gds.name, **logic.metrics},
                    "drivers": {"gds": drv_gds.name,
                                "cell": pdk.data["regfile"]["input_buffer_cell"],
-                               **drivers.metrics, "delay_tt": drive},
+                               **drivers.metrics, "delay_tt": drive, "delay_ff": drive_ff,
+                               "clock_edges_ns": clock_edges},
                    "repeaters": {"gds": rep_gds.name, "cell": rf["read_repeater_cell"],
                                  **repeaters.metrics},
                    "logic_outputs": {"delay_tt": logic_out, "logic_sta_tt": logic_t},
@@ -406,6 +423,7 @@ class DataMemory(Step):
                    "lvs_clean": lvs.clean, "lvs_log": str(lvs.log),
                    "timing": {"read_ns": timing.read_ns, "setup_ws_ns": timing.setup_ws_ns,
                               "hold_ws_ns": timing.hold_ws_ns,
+                              "hold_ws_ff_ns": timing_ff.hold_ws_ns,
                               "column_load_pf": timing.column_load_pf,
                               "log": str(timing.log)}}
         (d / "data_memory.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -419,23 +437,47 @@ class DataMemory(Step):
 CHIP_BLACKBOX = PORT_BLACKBOX
 
 
+def _dmem(state_in: State, metric: str) -> float | None:
+    """The data-memory step's metric taalas__dmem__<metric> (a Decimal in the state), if it
+    ran."""
+    v = state_in.metrics.get(f"taalas__dmem__{metric}")
+    return None if v is None else float(v)
+
+
+def _write_hold_figures(state_in: State, corner: str
+                        ) -> tuple[float, float, dict[str, float]] | None:
+    """What chip/timing.memory_write_hold takes from the data memory at `corner` (tt or ff):
+    the latest its stripes' clock drivers bring the clock to a bank, the bank's hold slack,
+    and each re-driven write input's earliest driver delay; none when its step did not
+    measure them (before session 24 at ff)."""
+    at = "" if corner == "tt" else f"_{corner}"
+    clock_late = _dmem(state_in, f"drive_clk{at}_ns")
+    bank_hold = _dmem(state_in, f"bank_hold_ws{at}_ns")
+    if clock_late is None or bank_hold is None:
+        return None
+    early = {p: v for p in ("wa", "wd")
+             if (v := _dmem(state_in, f"drive_{p}_earliest{at}_ns")) is not None}
+    return clock_late, bank_hold, early
+
+
 def _write_out_min(pdk, state_in: State) -> dict[str, float]:
-    """chip/timing.memory_write_out_min from the data memory's metrics (none before its
-    step has them): how soon the core's wa, wd and we may change after its clock edge."""
-    from taalas_flow.chip.timing import memory_write_out_min
+    """chip/timing.memory_write_out_min from the data memory's metrics, the most any hold
+    corner asks (none before its step has them): how soon the core's wa, wd and we may
+    change after its clock edge."""
+    from taalas_flow.chip.timing import HOLD_CORNERS, memory_write_out_min
     from taalas_flow.pnr.buffering import BufferPolicy
 
-    def dmem(metric: str) -> float | None:
-        v = state_in.metrics.get(f"taalas__dmem__{metric}")
-        return None if v is None else float(v)
-
-    clock_late, bank_hold = dmem("drive_clk_ns"), dmem("bank_hold_ws_ns")
-    if clock_late is None or bank_hold is None:
-        return {}
     pol = BufferPolicy.of(pdk)
-    early = {p: v for p in ("wa", "wd") if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
-    return memory_write_out_min(early, clock_late, bank_hold, dmem("bus_clk_drivers_ns"),
-                                pol.input_hold_early_ns, pol.hold_margin_ns)
+    out: dict[str, float] = {}
+    for c in HOLD_CORNERS:
+        if (fig := _write_hold_figures(state_in, c)) is None:
+            continue
+        clock_late, bank_hold, early = fig
+        for p, v in memory_write_out_min(early, clock_late, bank_hold,
+                                         _dmem(state_in, "bus_clk_drivers_ns"),
+                                         pol.input_hold_early_ns, pol.hold_margin_ns).items():
+            out[p] = max(out.get(p, v), v)
+    return out
 
 
 @Step.factory.register()
@@ -456,7 +498,7 @@ class ChipTop(Step):
     def run(self, state_in: State, **kwargs) -> tuple[ViewsUpdate, MetricsUpdate]:
         from librelane.logging import info, warn
 
-        from taalas_flow.chip.clock import edge_ns
+        from taalas_flow.chip.clock import pin_edge_ns
         from taalas_flow.chip.timing import (
             BOUND_CORNERS,
             HOLD_CORNERS,
@@ -493,19 +535,18 @@ class ChipTop(Step):
             chip_xor, chip_readback = self._personalisation(pdk, qm, arch, gds, d)
             # one walk of the chip's CDL (30 MB for tiny-llama) for the ports and the clock
             walk = CdlDrivers(pdk, chip.cdl, chip.net_pf)
-            clock_at, clock_net = self._clock(pdk, core, chip, walk, clock, state_in)
+            clock_at, clock_net, rom_edges = self._clock(pdk, core, chip, walk, clock,
+                                                         state_in, sta, d)
             # the core's ports timed with the clock's edge as the chip's wire gives it
-            core_edge = edge_ns(float(pdk.data["chip"]["clock_pin_transition_ns"]),
-                                clock_at["core"][1])
+            core_edge = pin_edge_ns(pdk, clock_at["core"][1])
             ports, wire_ns, drivers, wires, met, drives = self._ports(
                 pdk, core, closed.net, chip, walk, module, clock, sta, period, d,
                 BOUND_CORNERS, core_edge)
             rom_t = rom_job.result()
         buffered = closed.buffered
+
         def dmem(metric: str) -> float | None:
-            """The data-memory step's metric (a Decimal in the state), if it ran."""
-            v = state_in.metrics.get(f"taalas__dmem__{metric}")
-            return None if v is None else float(v)
+            return _dmem(state_in, metric)
 
         bank_read = dmem("bank_read_ns")
         drive_cell = str(pdk.data["regfile"]["input_buffer_cell"])
@@ -530,12 +571,9 @@ class ChipTop(Step):
         # the bank's write inputs' setup, timed at the same period as the core
         bank_setup = dmem("bank_setup_ws_ns")
         bank_write = None if bank_setup is None else period - bank_setup
-        # the memory's clock, re-driven in each stripe: late at the banks by up to
-        # drive_clk_ns, by at least drive_clk_earliest_ns
-        clock_late, clock_early = dmem("drive_clk_ns"), dmem("drive_clk_earliest_ns")
-        bank_hold = dmem("bank_hold_ws_ns")
-        data_early = {p: v for p in ("wa", "wd")
-                      if (v := dmem(f"drive_{p}_earliest_ns")) is not None}
+        # the memory's clock, re-driven in each stripe: at the banks by at least
+        # drive_clk_earliest_ns (a write's setup is credited that much)
+        clock_early = dmem("drive_clk_earliest_ns")
         # the lines the memory's global logic drives across it, per core port decoded
         # onto them: the slowest line of each, as the logic's decode into it and its wire
         def line(g: str) -> tuple[str, float] | None:
@@ -572,7 +610,10 @@ class ChipTop(Step):
                 dmem("read_line_ns"))
             name, need = binding_path(paths)
             interblock[c] = {"paths": paths, "binding": name, "period_ns": need}
-            if clock_late is not None and bank_hold is not None:
+        # the memory's writes held at its banks, at every hold corner it was measured at
+        for c in HOLD_CORNERS:
+            if (fig := _write_hold_figures(state_in, c)) is not None:
+                clock_late, bank_hold, data_early = fig
                 write_hold[c] = memory_write_hold(ports[c]["out_min"], data_early,
                                                   clock_late, bank_hold, clock_at,
                                                   mbus.get("bus_clk_drivers_ns"))
@@ -639,6 +680,8 @@ class ChipTop(Step):
             "taalas__chip__wire_max_elmore_ns": max(wire_ns.values()),
             **{f"taalas__chip__clock_at_{b}_ns": t for b, (_w, t) in clock_at.items()},
             "taalas__chip__clock_transition_at_core_ns": core_edge,
+            **{f"taalas__chip__clock_transition_at_{r}_buffer_ns": v
+               for r, v in rom_edges.items()},
             "taalas__chip__clock_skew_ns": max(t for _w, t in clock_at.values())
             - min(t for _w, t in clock_at.values()),
             "taalas__chip__pins": m["pins"],
@@ -680,7 +723,7 @@ class ChipTop(Step):
         are left in the step directory (<module>.buffered.v, <module>.spef)."""
         from librelane.logging import info, warn
 
-        from taalas_flow.chip.clock import edge_ns
+        from taalas_flow.chip.clock import budget_edge_ns
         from taalas_flow.pnr.buffering import (
             BufferPolicy,
             PinLoads,
@@ -703,8 +746,7 @@ class ChipTop(Step):
                for c in CORNERS}
         # before the chip exists, its clock wire to the core is taken at its budget: the
         # edge at the core's clock pin is what the end of such a wire gives
-        edge = edge_ns(float(pdk.data["chip"]["clock_pin_transition_ns"]),
-                       pol.input_hold_early_ns)
+        edge = budget_edge_ns(pdk)
         out_min = {p: v for p in synthesised.ports
                    if (v := write_out_min.get(p.split("[", 1)[0])) is not None}
 
@@ -739,8 +781,12 @@ class ChipTop(Step):
         # delay cells changed the layout the hold check timed: time the final one
         if not closed.hold_settled:
             left = time_core(closed.net, core, hold=True).short_hold
-            warn(f"chip top: {len(left)} of the core's register inputs still short of the "
-                 f"hold margin after {pol.hold_passes} passes of delay cells")
+            if left:
+                warn(f"chip top: {len(left)} of the core's register inputs still short of "
+                     f"the hold margin after {pol.hold_passes} passes of delay cells")
+            else:
+                info(f"chip top: every register input of the core has its hold margin after "
+                     f"the last of {pol.hold_passes} passes of delay cells")
         return core, closed, timed[-1]
 
     def _ports(self, pdk, core, net, chip, walk, module: str, clock: str, sta: str,
@@ -858,19 +904,23 @@ class ChipTop(Step):
                  "the chip's paths leave it out; rerun with --from Taalas.RomPorts")
         return mbus, rom_inside
 
-    def _clock(self, pdk, core, chip, walk, clock: str, state_in: State
-               ) -> tuple[dict[str, tuple[str, float]], dict[str, float]]:
+    def _clock(self, pdk, core, chip, walk, clock: str, state_in: State, sta: str, d: Path
+               ) -> tuple[dict[str, tuple[str, float]], dict[str, float], dict[str, float]]:
         """Where the chip's clock edge reaches each block after the chip's clock pin, at tt
         (chip/clock.py): the clock net's Elmore delay to the block's pin, and for a ROM port
-        its own clock after its pin (Taalas.RomPorts' taalas__rom_port__<kind>__clock_ns).
-        Returns ({"core"|"dmem"|kind: (what it counts, ns)}, {block: pF it loads the
-        net with})."""
+        its own clock after its pin (Taalas.RomPorts' CLK wire and wire to the macros,
+        taalas__rom_port__<kind>__clock_{pin,wire}_ns), its clock buffer re-timed here into
+        the load RomPorts measured with the edge the chip's wire and the port's bring it
+        (RomPorts, before the chip, timed it from a sharp edge). Returns ({"core"|"dmem"|
+        kind: (what it counts, ns)}, {block: pF it loads the net with}, {kind: the edge at
+        its clock buffer, ns})."""
         from librelane.logging import warn
 
-        from taalas_flow.chip.clock import arrivals
+        from taalas_flow.chip.clock import arrivals, pin_edge_ns
         from taalas_flow.pnr.block import cdl_names
         from taalas_flow.pnr.parasitics import net_rc
         from taalas_flow.rom.liberty import PdkLiberty
+        from taalas_flow.steps.sta import cell_delay
 
         n = cdl_names(sorted(core.ports))[clock]
         lib = PdkLiberty(pdk, "tt")
@@ -880,22 +930,31 @@ class ChipTop(Step):
         got = arrivals(pdk, chip.tracks[n], chip.branches[n], sink)
         role = {core.name: "core", "taalas_engine_dmem": "dmem",
                 **{f"taalas_engine_{k}": k for k in ("wrom", "prom")}}
+        cell = str(pdk.data["chip"]["rom_clock_cell"])
         out: dict[str, tuple[str, float]] = {}
+        edges: dict[str, float] = {}
         for block, t in got.items():
             r = role.get(block, block)
             what = f"the chip's clock wire to the {r} (Elmore, tt)"
             if r in ("wrom", "prom"):
-                v = state_in.metrics.get(f"taalas__rom_port__{r}__clock_ns")
-                if v is None:
+                port = {k: float(v) for k in ("pin_ns", "wire_ns", "load_pf")
+                        if (v := state_in.metrics.get(f"taalas__rom_port__{r}__clock_{k}"))
+                        is not None}
+                if len(port) < 3:
                     warn(f"the ROM ports' metrics predate their clock buffer (no "
-                         f"taalas__rom_port__{r}__clock_ns): the {r} macros' clock is "
+                         f"taalas__rom_port__{r}__clock_*): the {r} macros' clock is "
                          "timed to the port's pin only; rerun with --from Taalas.RomPorts")
                 else:
-                    what += (f", then the port's CLK wire, its "
-                             f"{pdk.data['chip']['rom_clock_cell']} and its wire to the macros")
-                    t += float(v)
+                    edges[r] = pin_edge_ns(pdk, t + port["pin_ns"])
+                    (d / "cell_delay").mkdir(exist_ok=True)
+                    buf = cell_delay(sta, pdk, cell, "X", "tt", d / "cell_delay",
+                                     load_pf=port["load_pf"], from_pin="A",
+                                     input_transition=edges[r])
+                    what += (f", then the port's CLK wire, its {cell} (its input's edge "
+                             f"{edges[r]:.2f} ns) and its wire to the macros")
+                    t += port["pin_ns"] + buf + port["wire_ns"]
             out[r] = (what, t)
-        return out, sink
+        return out, sink, edges
 
     def _chip(self, pdk, core, state_in: State, d: Path):
         """The chip assembled from the core and the blocks the earlier steps wrote, and its

@@ -292,12 +292,14 @@ def port_timing(sta: str, pdk, netlist: str, top: str, spef: str, period: float,
 
 def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
                load_pf: float = 0.0, earliest: bool = False,
-               from_pin: str | None = None) -> float:
+               from_pin: str | None = None, input_transition: float | None = None) -> float:
     """Worst delay (ns) from any input of one library cell to its output `pin` into
     `load_pf`, inputs switching ideally at the clock edge (a flop's from its clock): what
     OpenSTA leaves out of an input's arrival when the port has that cell as its driving cell
     (it adds only the delay the load causes). `earliest`: the shortest such delay instead
-    (what a hold check may count on). `from_pin`: from that input only."""
+    (what a hold check may count on). `from_pin`: from that input only. `input_transition`:
+    the inputs' (and a flop's clock's) edge, ns 20-80 %, instead of a sharp one: a clock
+    buffer at the end of a wire sees its edge slowed (chip/clock.edge_ns)."""
     from taalas_flow.layout.stdcells import StdCellLibrary
 
     directions = StdCellLibrary(pdk).cell(cell).directions
@@ -308,7 +310,8 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
         from_pin = None      # a flop's only arc to its output is from its clock already
     full = f"{pdk.data['std_cell_library']}__{cell}"
     conns = ", ".join([f".{p}({p})" for p in ins] + [f".{pin}(y_out)"])
-    name = f"delay_{cell}_{pin}" + (f"_from_{from_pin}" if from_pin else "")
+    name = f"delay_{cell}_{pin}" + (f"_from_{from_pin}" if from_pin else "") + (
+        f"_edge_{input_transition:.4f}".replace(".", "p") if input_transition is not None else "")
     v = Path(workdir) / f"{name}_{corner}.v"
     v.write_text(f"module {name} ({', '.join(ins)}, y_out);\n"
                  f"  input {', '.join(ins)};\n  output y_out;\n"
@@ -320,6 +323,9 @@ def cell_delay(sta: str, pdk, cell: str, pin: str, corner: str, workdir,
         (f"create_clock -name clk -period {period} [get_ports {clk}]" if clk
          else f"create_clock -name clk -period {period}"),
         *([f"set_input_delay 0 -clock clk [get_ports {{{' '.join(data)}}}]"] if data else []),
+        *([f"set_input_transition {input_transition:.6f} [all_inputs]"]
+          + ([f"set_clock_transition {input_transition:.6f} [all_clocks]"] if clk else [])
+          if input_transition is not None else []),
         "set_output_delay 0 -clock clk [get_ports y_out]",
         f"set_load {load_pf:.6f} [get_ports y_out]",
         f"report_checks -path_delay {'min' if earliest else 'max'} "

@@ -84,3 +84,17 @@ def test_the_edge_slows_with_the_wire_and_keeps_the_pins() -> None:
     assert both == pytest.approx(math.hypot(0.2, math.log(4) * 0.5))
     assert both > max(0.2, math.log(4) * 0.5)
 
+
+
+def test_pin_and_budget_edges_come_from_the_config(pdk) -> None:
+    """The chip pin's edge is the config's; a block laid out before the chip takes the chip's
+    wire at its budget (logic.buffering.input_hold_early_ns) and its own way on top."""
+    from taalas_flow.chip.clock import budget_edge_ns, pin_edge_ns
+
+    pin = float(pdk.data["chip"]["clock_pin_transition_ns"])
+    budget = float(pdk.data["logic"]["buffering"]["input_hold_early_ns"])
+    assert pin_edge_ns(pdk, 0.0) == pytest.approx(pin)
+    assert pin_edge_ns(pdk, 0.3) == pytest.approx(edge_ns(pin, 0.3))
+    assert budget_edge_ns(pdk) == pytest.approx(edge_ns(pin, budget))
+    assert budget_edge_ns(pdk, 0.2) == pytest.approx(edge_ns(pin, budget + 0.2))
+    assert budget_edge_ns(pdk, 0.2) > budget_edge_ns(pdk) > pin

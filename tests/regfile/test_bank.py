@@ -107,4 +107,10 @@ def test_bank_timing_follows_the_wiring(pdk, tmp_path: Path) -> None:
         assert line == pytest.approx(200.0 * (2 * t.bit_line_pf + t.end_load_pf) * 1e-3)
         assert read_line_ns(t, 4, 400.0) == pytest.approx(2 * line) and line > 0
         reads[words] = t.read_ns
+        # the same bank at ff: every cell faster, the read too; its own liberty in the log
+        ff = bank_timing(pdk, blk, net, src, tmp_path / f"sta{words}_ff", 20.0, 4,
+                         shape.ports, "ff")
+        assert ff.read_ns < t.read_ns and ff.column_load_pf == t.column_load_pf
+        assert "ff_n40C_1v95" in ff.log.parent.joinpath("bank_sta.tcl").read_text()
+        assert ff.hold_ws_ns != t.hold_ws_ns
     assert reads[64] > reads[16] * 1.2

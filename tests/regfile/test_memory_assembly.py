@@ -278,6 +278,17 @@ def test_stripe_drivers_take_the_banks_off_the_memory_pins(memory, bare, tmp_pat
         assert small[g]["ns"] == pytest.approx(small[g]["cell_ns"] + small[g]["wire_ns"])
         assert 0 < small[g]["earliest_ns"] <= small[g]["cell_ns"]
         assert small[g]["earliest_ns"] < big[g]["earliest_ns"]
+    # a slow clock edge at the stripes' clock drivers makes the clock later, not the data;
+    # the earliest is taken from the fast edge
+    slow = driver_delays(sta, pdk, loads, "tt", tmp_path / "slow", clock_edges=(0.0, 1.0))
+    both = driver_delays(sta, pdk, loads, "tt", tmp_path / "both", clock_edges=(1.0, 1.0))
+    for g in groups:
+        if g == CLOCK:
+            assert slow[g]["cell_ns"] > small[g]["cell_ns"]
+            assert slow[g]["earliest_ns"] == pytest.approx(small[g]["earliest_ns"], abs=2e-3)
+            assert both[g]["earliest_ns"] > small[g]["earliest_ns"]
+        else:
+            assert slow[g] == small[g] == both[g], g
     # each group's limit is its own cell's (the clock's differs); 20x the load is past some
     rf = pdk.data["regfile"]
     for g in groups:

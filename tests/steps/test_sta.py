@@ -71,3 +71,22 @@ def test_cell_delay_is_the_liberty_arc(sta_env) -> None:
     # no path in OpenSTA)
     assert cell_delay(sta, pdk, "dfxtp_2", "Q", "tt", d, from_pin="CLK") == q0
     assert 0.05 < cell_delay(sta, pdk, "mux2_1", "X", "tt", d) < 1.0
+
+
+def test_cell_delay_grows_with_the_input_edge(sta_env) -> None:
+    """A clock buffer at the end of a long wire sees a slow edge: its delay grows with it,
+    and a flop's clock-to-Q with its clock's edge; a sharp edge is the default."""
+    from taalas_flow.steps.sta import cell_delay
+
+    sta, pdk, d = sta_env
+    sharp = cell_delay(sta, pdk, "clkbuf_16", "X", "tt", d, 0.5, from_pin="A")
+    slow = cell_delay(sta, pdk, "clkbuf_16", "X", "tt", d, 0.5, from_pin="A",
+                      input_transition=1.0)
+    assert slow > sharp + 0.05
+    assert cell_delay(sta, pdk, "clkbuf_16", "X", "tt", d, 0.5, from_pin="A",
+                      input_transition=0.0) == pytest.approx(sharp, abs=0.002)
+    early = cell_delay(sta, pdk, "clkbuf_16", "X", "ff", d, 0.5, earliest=True,
+                       input_transition=1.0)
+    assert early > cell_delay(sta, pdk, "clkbuf_16", "X", "ff", d, 0.5, earliest=True)
+    q = cell_delay(sta, pdk, "dfxtp_2", "Q", "tt", d)
+    assert cell_delay(sta, pdk, "dfxtp_2", "Q", "tt", d, input_transition=1.0) > q + 0.02
